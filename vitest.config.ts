@@ -15,6 +15,7 @@ const pkg = (name: string) => ({
     name,
     root: `${root}packages/${name}`,
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    exclude: ['**/*.disruptive.test.ts', '**/node_modules/**'],
   },
 });
 
@@ -31,7 +32,7 @@ export default defineConfig({
       pkg('adapter-redis'),
       pkg('adapter-nats'),
       pkg('bridge'),
-      { extends: true, test: { name: 'e2e', root: `${root}test`, include: ['**/*.test.ts'], exclude: ['faults/**', '**/node_modules/**'] } },
+      { extends: true, test: { name: 'e2e', root: `${root}test`, include: ['**/*.test.ts'], exclude: ['faults/**', '**/*.disruptive.test.ts', '**/node_modules/**'] } },
     ],
   },
 });
