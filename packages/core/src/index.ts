@@ -62,4 +62,4 @@ export type {
   Subscription,
   Transport,
 } from './transport.js';
-export { isRequester } from './transport.js';
+export { capabilitiesOf, isRequester } from './transport.js';

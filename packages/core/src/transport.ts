@@ -115,8 +115,15 @@ export interface HealthStatus {
 export interface Transport {
   /** URL scheme this transport was created for (`amqp`, `kafka`, ...). */
   readonly scheme: string;
-  /** What this transport guarantees; see {@link Capabilities}. */
+  /** What this transport guarantees for its default addresses; see {@link Capabilities}. */
   readonly capabilities: Capabilities;
+  /**
+   * Capabilities of one address where they differ from `capabilities` (a Redis Pub/Sub channel or a
+   * core NATS subject is at-most-once on a transport whose streams are persistent). Optional: when
+   * absent, `capabilities` holds for every address. Use {@link capabilitiesOf} to read it. Throws
+   * {@link AddressError} for an invalid address.
+   */
+  capabilitiesFor?(address: Address): Capabilities;
   /**
    * Opens the connection. Rejects with a {@link ConnectionError} when the broker cannot be reached
    * (after the adapter's initial retries). Calling it again while connected is a no-op.
@@ -143,6 +150,11 @@ export interface Transport {
    * with {@link ClosedError}.
    */
   close(options?: CloseOptions): Promise<void>;
+}
+
+/** The capabilities `transport` has for `address` (see {@link Transport.capabilitiesFor}). */
+export function capabilitiesOf(transport: Transport, address: Address): Capabilities {
+  return transport.capabilitiesFor?.(address) ?? transport.capabilities;
 }
 
 /** Optional ability: request/reply. */
