@@ -32,7 +32,15 @@ export default defineConfig({
       pkg('adapter-redis'),
       pkg('adapter-nats'),
       pkg('bridge'),
-      { extends: true, test: { name: 'e2e', root: `${root}test`, include: ['**/*.test.ts'], exclude: ['faults/**', '**/*.disruptive.test.ts', '**/node_modules/**'] } },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          root: `${root}test`,
+          include: ['**/*.test.ts'],
+          exclude: ['faults/**', '**/*.disruptive.test.ts', '**/node_modules/**'],
+        },
+      },
     ],
   },
 });

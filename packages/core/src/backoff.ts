@@ -14,7 +14,11 @@ export interface BackoffOptions {
  * Delay before retry number `attempt` (1-based): `initial * factor^(attempt-1)`, capped at `max`,
  * with the `jitter` fraction of it drawn at random. Pure but for `random` (injectable for tests).
  */
-export function backoffDelay(attempt: number, options: BackoffOptions = {}, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  options: BackoffOptions = {},
+  random: () => number = Math.random,
+): number {
   const initial = options.initialDelayMs ?? 100;
   const max = options.maxDelayMs ?? 10_000;
   const factor = options.factor ?? 2;

@@ -82,14 +82,20 @@ class TransportBus implements Bus {
     return normalised;
   }
 
-  subscribe(address: Address, handler: DeliveryHandler, options: BusSubscribeOptions = {}): Promise<Subscription> {
+  subscribe(
+    address: Address,
+    handler: DeliveryHandler,
+    options: BusSubscribeOptions = {},
+  ): Promise<Subscription> {
     const { ack = 'auto', ...subscribeOptions } = options;
-    if (ack !== 'auto' && ack !== 'manual') throw new ConfigError(`subscribe: ack must be 'auto' or 'manual', got ${String(ack)}`);
+    if (ack !== 'auto' && ack !== 'manual')
+      throw new ConfigError(`subscribe: ack must be 'auto' or 'manual', got ${String(ack)}`);
     return this.transport.subscribe(address, ack === 'auto' ? autoAck(handler) : handler, subscribeOptions);
   }
 
   async request(address: Address, message: MessageInput, options?: { timeoutMs?: number }): Promise<Message> {
-    if (!isRequester(this.transport)) throw new UnsupportedError(`${this.transport.scheme}: request/reply is not supported`);
+    if (!isRequester(this.transport))
+      throw new UnsupportedError(`${this.transport.scheme}: request/reply is not supported`);
     return this.transport.request(address, createMessage(message), options);
   }
 
@@ -114,8 +120,11 @@ export function busOf(transport: Transport): Bus {
  * {@link ConnectionError}.
  */
 export async function connect(url: string, options: ConnectOptions = {}): Promise<Bus> {
-  const registry = options.registry ?? new AdapterRegistry().register(memoryAdapter, ...(options.adapters ?? []));
-  const transport = registry.createTransport(url, options.options ?? {}, { logger: options.logger ?? silentLogger });
+  const registry =
+    options.registry ?? new AdapterRegistry().register(memoryAdapter, ...(options.adapters ?? []));
+  const transport = registry.createTransport(url, options.options ?? {}, {
+    logger: options.logger ?? silentLogger,
+  });
   await transport.connect();
   return new TransportBus(transport);
 }

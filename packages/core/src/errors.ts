@@ -54,7 +54,14 @@ export class PolybusError extends Error {
   /** A JSON-safe view (code, message, retriable, details, cause message). */
   toJSON(): Record<string, unknown> {
     const cause = this.cause instanceof Error ? this.cause.message : this.cause;
-    return { name: this.name, code: this.code, message: this.message, retriable: this.retriable, details: this.details, cause };
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      retriable: this.retriable,
+      details: this.details,
+      cause,
+    };
   }
 }
 

@@ -43,7 +43,8 @@ export function newMessageId(): string {
  * Throws {@link DataError} when a field has the wrong type (e.g. a header value that is not a string).
  */
 export function createMessage(input: MessageInput | Message): Message {
-  if (input === null || typeof input !== 'object') throw new DataError('message must be an object with a body');
+  if (input === null || typeof input !== 'object')
+    throw new DataError('message must be an object with a body');
   const { body } = input;
   let bytes: Uint8Array;
   if (body instanceof Uint8Array) bytes = body;
@@ -56,7 +57,8 @@ export function createMessage(input: MessageInput | Message): Message {
       headers[name] = value;
     }
   }
-  if (input.key !== undefined && typeof input.key !== 'string') throw new DataError('message.key must be a string');
+  if (input.key !== undefined && typeof input.key !== 'string')
+    throw new DataError('message.key must be a string');
   const id = input.id ?? newMessageId();
   if (typeof id !== 'string' || id === '') throw new DataError('message.id must be a non-empty string');
   const timestamp = input.timestamp ?? Date.now();

@@ -2,7 +2,7 @@ import { Container, ContainerModule, type ServiceIdentifier } from 'inversify';
 import type { z } from 'zod';
 import type { Address } from './address.js';
 import type { Capabilities } from './capabilities.js';
-import { ConfigError, UnknownSchemeError, redactUrl } from './errors.js';
+import { ConfigError, redactUrl, UnknownSchemeError } from './errors.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { Transport } from './transport.js';
 
@@ -34,7 +34,9 @@ export interface AdapterDescriptor<Options = unknown> {
 }
 
 /** The inversify token every adapter descriptor is bound to (multi-bound: one binding per adapter). */
-export const ADAPTER_DESCRIPTOR: ServiceIdentifier<AdapterDescriptor> = Symbol.for('@polybus/core:AdapterDescriptor');
+export const ADAPTER_DESCRIPTOR: ServiceIdentifier<AdapterDescriptor> = Symbol.for(
+  '@polybus/core:AdapterDescriptor',
+);
 
 /** Identity helper that keeps an adapter descriptor's option type. */
 export function defineAdapter<Options>(descriptor: AdapterDescriptor<Options>): AdapterDescriptor<Options> {
@@ -50,8 +52,13 @@ export function adapterModule<Options>(descriptor: AdapterDescriptor<Options>): 
 
 /** Extracts the scheme of a URL (`amqp://x` -> `amqp`), or throws {@link ConfigError}. */
 export function schemeOf(url: string): string {
-  const match = /^([a-z][a-z0-9+.-]*):/i.exec(url);
-  if (!match?.[1]) throw new ConfigError(`invalid connection URL "${redactUrl(url)}": expected <scheme>://...`);
+  const match = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url);
+  if (!match?.[1]) {
+    // Not a URL we can parse, so redactUrl cannot find its credentials: show only what follows an '@'.
+    const at = url.lastIndexOf('@');
+    const shown = at >= 0 ? `***@${url.slice(at + 1)}` : url;
+    throw new ConfigError(`invalid connection URL "${shown}": expected <scheme>://...`);
+  }
   return match[1].toLowerCase();
 }
 
@@ -59,7 +66,8 @@ export function schemeOf(url: string): string {
 export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix = ''): string[] {
   return issues.map((issue) => {
     const path = issue.path.reduce<string>(
-      (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
+      (acc, part) =>
+        typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part),
       prefix,
     );
     return `${path || '(root)'}: ${issue.message}`;
@@ -80,9 +88,7 @@ export class AdapterRegistry {
 
   /** Registers adapters (descriptors or container modules). Returns `this` for chaining. */
   register(...entries: ReadonlyArray<AdapterDescriptor | ContainerModule>): this {
-    const modules = entries.map((entry) =>
-      entry instanceof ContainerModule ? entry : adapterModule(entry),
-    );
+    const modules = entries.map((entry) => (entry instanceof ContainerModule ? entry : adapterModule(entry)));
     this.#container.loadSync(...modules);
     return this;
   }
@@ -123,6 +129,8 @@ export class AdapterRegistry {
 }
 
 /** A new registry holding `entries`. */
-export function createRegistry(...entries: ReadonlyArray<AdapterDescriptor | ContainerModule>): AdapterRegistry {
+export function createRegistry(
+  ...entries: ReadonlyArray<AdapterDescriptor | ContainerModule>
+): AdapterRegistry {
   return new AdapterRegistry().register(...entries);
 }

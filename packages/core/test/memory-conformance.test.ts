@@ -1,12 +1,12 @@
 import { describeConformance } from '@polybus/core/testing';
-import { memoryAdapter, MemoryTransport } from '../src/index.js';
+import { MemoryTransport, memoryAdapter } from '../src/index.js';
 
 const options = memoryAdapter.optionsSchema.parse({});
 
 describeConformance({
   name: 'memory',
-  createTransport: () => new MemoryTransport('conformance', options, { debug() {}, info() {}, warn() {}, error() {} }),
+  createTransport: () =>
+    new MemoryTransport('conformance', options, { debug() {}, info() {}, warn() {}, error() {} }),
   address: (name) => name,
   invalidAddress: 'not a valid topic!',
 });
-

@@ -6,7 +6,11 @@ import { MemoryTransport, type MemoryTransportOptions } from './memory-transport
 /** Options schema of `memory://` connections (see {@link MemoryTransportOptions}). */
 export const memoryOptionsSchema = z.strictObject({
   maxQueuedPerGroup: z.number().int().positive().default(100_000),
-  maxMessageBytes: z.number().int().positive().default(64 * 1024 * 1024),
+  maxMessageBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
   publishTimeoutMs: z.number().int().positive().default(30_000),
 });
 

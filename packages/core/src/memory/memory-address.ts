@@ -16,7 +16,9 @@ export const memoryAddressSchema = z.union([TOPIC, z.strictObject({ topic: TOPIC
 export function parseMemoryAddress(address: Address): { topic: string } {
   const parsed = memoryAddressSchema.safeParse(address);
   if (!parsed.success) {
-    throw new AddressError(`invalid memory address ${JSON.stringify(address)}: ${formatIssues(parsed.error.issues, 'address').join('; ')}`);
+    throw new AddressError(
+      `invalid memory address ${JSON.stringify(address)}: ${formatIssues(parsed.error.issues, 'address').join('; ')}`,
+    );
   }
   return typeof parsed.data === 'string' ? { topic: parsed.data } : parsed.data;
 }

@@ -14,8 +14,8 @@ import type {
   Transport,
 } from '../transport.js';
 import type { QueueEntry } from './keyed-queue.js';
-import { type GroupMember, MemoryBroker, type MemoryGroup, type StoredMessage } from './memory-broker.js';
 import { parseMemoryAddress } from './memory-address.js';
+import { type GroupMember, MemoryBroker, type MemoryGroup, type StoredMessage } from './memory-broker.js';
 
 /** Options of a `memory://` connection. */
 export interface MemoryTransportOptions {
@@ -73,7 +73,9 @@ class MemorySubscription implements Subscription, GroupMember {
       this.#tracker.dispatch(this.handler, {
         message,
         attempt: deliveries,
-        source: this.group.ephemeral ? { address: this.address } : { address: this.address, group: this.group.name },
+        source: this.group.ephemeral
+          ? { address: this.address }
+          : { address: this.address, group: this.group.name },
         ack: () => {
           this.#outstanding.delete(entry);
           this.group.queue.release(entry);
@@ -101,7 +103,6 @@ class MemorySubscription implements Subscription, GroupMember {
     this.#resolveClosed(undefined);
   });
 }
-
 
 /**
  * `memory://<name>`: a real in-process broker with durable-broker semantics — consumer groups, ack /
@@ -152,14 +153,20 @@ export class MemoryTransport implements Transport {
       const stored: Message = Object.freeze({ ...message, body: message.body.slice() });
       for (const group of this.#broker.groupsOf(topic)) {
         if (group.full && (await group.waitForSpace(this.#options.publishTimeoutMs)) === 'timeout') {
-          throw new TimeoutError(`memory topic "${topic}" group "${group.name}" stayed full for ${this.#options.publishTimeoutMs} ms`);
+          throw new TimeoutError(
+            `memory topic "${topic}" group "${group.name}" stayed full for ${this.#options.publishTimeoutMs} ms`,
+          );
         }
         group.enqueue(stored);
       }
     }
   }
 
-  async subscribe(address: Address, handler: DeliveryHandler, options: SubscribeOptions = {}): Promise<Subscription> {
+  async subscribe(
+    address: Address,
+    handler: DeliveryHandler,
+    options: SubscribeOptions = {},
+  ): Promise<Subscription> {
     if (this.#closed) throw new ClosedError('memory transport is closed');
     const { topic } = parseMemoryAddress(address);
     const ephemeral = options.group === undefined;
@@ -186,7 +193,9 @@ export class MemoryTransport implements Transport {
 
   close(options: CloseOptions = {}): Promise<void> {
     this.#closed = true;
-    this.#closing ??= Promise.all([...this.#subscriptions].map((s) => s.close(options))).then(() => undefined);
+    this.#closing ??= Promise.all([...this.#subscriptions].map((s) => s.close(options))).then(
+      () => undefined,
+    );
     return this.#closing;
   }
 }

@@ -40,7 +40,11 @@ export class Collector {
       };
       const timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${count} ${what}; got ${this.deliveries.length}`));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${count} ${what}; got ${this.deliveries.length}`,
+          ),
+        );
       }, timeoutMs);
       this.#waiters.push(waiter);
     });

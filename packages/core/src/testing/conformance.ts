@@ -70,7 +70,12 @@ export function describeConformance(options: ConformanceOptions): void {
   const capsPromise = caps();
   const when = (flag: (c: Capabilities) => boolean) => async (): Promise<boolean> => flag(await capsPromise);
 
-  function test(name: string, enabled: () => Promise<boolean>, body: () => Promise<void>, extraTime = 0): void {
+  function test(
+    name: string,
+    enabled: () => Promise<boolean>,
+    body: () => Promise<void>,
+    extraTime = 0,
+  ): void {
     it(
       name,
       async (ctx) => {
@@ -105,7 +110,11 @@ export function describeConformance(options: ConformanceOptions): void {
       for (let i = 0; i < 256; i++) binary[i] = i;
       const sent: Message[] = [
         createMessage({ body: binary, key: 'k-binary', headers: { 'x-kind': 'binary' } }),
-        createMessage({ body: 'grüße, 世界, 🚀', key: 'k-unicode', headers: { 'x-kind': 'unicode', 'x-note': 'ünï ✓' } }),
+        createMessage({
+          body: 'grüße, 世界, 🚀',
+          key: 'k-unicode',
+          headers: { 'x-kind': 'unicode', 'x-note': 'ünï ✓' },
+        }),
         createMessage({ body: new Uint8Array(0), headers: { 'x-kind': 'empty' } }),
         createMessage({ body: big, key: 'k-big', headers: { 'x-kind': 'big' } }),
       ];
@@ -116,7 +125,9 @@ export function describeConformance(options: ConformanceOptions): void {
       for (const m of sent) {
         const got = byId.get(m.id);
         expect(got, `message ${m.headers['x-kind']} arrived`).toBeDefined();
-        expect(Buffer.from(got!.body).equals(Buffer.from(m.body)), `${m.headers['x-kind']} body bytes`).toBe(true);
+        expect(Buffer.from(got!.body).equals(Buffer.from(m.body)), `${m.headers['x-kind']} body bytes`).toBe(
+          true,
+        );
         expect(got!.key).toBe(m.key);
         if (c.headers) {
           for (const [k, v] of Object.entries(m.headers)) expect(got!.headers[k], `header ${k}`).toBe(v);
@@ -125,165 +136,197 @@ export function describeConformance(options: ConformanceOptions): void {
       }
     });
 
-    test(`${bulkCount} messages: none lost, none duplicated`, always, async () => {
-      const c = await capsPromise;
-      const t = await transport();
-      const address = await options.address(uniqueName('bulk'));
-      const { collector } = await collect(t, address, { ...groupOf(c), maxInFlight: 256 });
-      const sentIds = new Set<string>();
-      const batch = 500;
-      for (let i = 0; i < bulkCount; i += batch) {
-        const messages = Array.from({ length: Math.min(batch, bulkCount - i) }, (_, j) =>
-          createMessage({ body: `m-${i + j}`, key: `k${(i + j) % 16}` }),
+    test(
+      `${bulkCount} messages: none lost, none duplicated`,
+      always,
+      async () => {
+        const c = await capsPromise;
+        const t = await transport();
+        const address = await options.address(uniqueName('bulk'));
+        const { collector } = await collect(t, address, { ...groupOf(c), maxInFlight: 256 });
+        const sentIds = new Set<string>();
+        const batch = 500;
+        for (let i = 0; i < bulkCount; i += batch) {
+          const messages = Array.from({ length: Math.min(batch, bulkCount - i) }, (_, j) =>
+            createMessage({ body: `m-${i + j}`, key: `k${(i + j) % 16}` }),
+          );
+          for (const m of messages) sentIds.add(m.id);
+          await t.publish(address, messages);
+        }
+        await collector.waitFor(bulkCount, timeoutMs * 2, 'bulk messages');
+        const ids = collector.ids();
+        expect(new Set(ids).size).toBe(ids.length);
+        expect(ids.length).toBe(bulkCount);
+        for (const id of ids) expect(sentIds.has(id)).toBe(true);
+      },
+      timeoutMs * 2,
+    );
+
+    test(
+      'order per key holds with concurrent handlers and nacks',
+      when((c) => c.orderedPerKey),
+      async () => {
+        const c = await capsPromise;
+        const t = await transport();
+        const address = await options.address(uniqueName('order'));
+        const perKey = 200;
+        const keys = ['a', 'b', 'c', 'd', 'e'];
+        const active = new Map<string, number>();
+        const acked = new Map<string, number[]>();
+        let overlaps = 0;
+        let done = 0;
+        const all = deferred();
+        await t.subscribe(
+          address,
+          async (d) => {
+            const key = d.message.key as string;
+            const seq = Number(Buffer.from(d.message.body).toString());
+            if ((active.get(key) ?? 0) > 0) overlaps++;
+            active.set(key, (active.get(key) ?? 0) + 1);
+            // Later messages finish sooner: any concurrency within a key would reorder the acks.
+            await new Promise((r) => setTimeout(r, seq % 4 === 0 ? 3 : 0));
+            active.set(key, (active.get(key) ?? 1) - 1);
+            if (seq % 17 === 5 && d.attempt === 1) {
+              await d.nack();
+              return;
+            }
+            acked.set(key, [...(acked.get(key) ?? []), seq]);
+            await d.ack();
+            if (++done === perKey * keys.length) all.resolve();
+          },
+          { ...groupOf(c), maxInFlight: 8 },
         );
-        for (const m of messages) sentIds.add(m.id);
-        await t.publish(address, messages);
-      }
-      await collector.waitFor(bulkCount, timeoutMs * 2, 'bulk messages');
-      const ids = collector.ids();
-      expect(new Set(ids).size).toBe(ids.length);
-      expect(ids.length).toBe(bulkCount);
-      for (const id of ids) expect(sentIds.has(id)).toBe(true);
-    }, timeoutMs * 2);
+        const messages: Message[] = [];
+        for (let i = 0; i < perKey; i++) {
+          for (const key of keys) messages.push(createMessage({ body: String(i), key }));
+        }
+        for (let i = 0; i < messages.length; i += 100) await t.publish(address, messages.slice(i, i + 100));
+        await Promise.race([
+          all.promise,
+          new Promise((_, reject) =>
+            setTimeout(() => reject(new Error(`timed out: ${done} acked`)), timeoutMs),
+          ),
+        ]);
+        expect(overlaps, 'two messages of one key were in handlers at the same time').toBe(0);
+        const expected = Array.from({ length: perKey }, (_, i) => i);
+        for (const key of keys)
+          expect(acked.get(key), `acks of key ${key} in publish order`).toEqual(expected);
+      },
+    );
 
-    test('order per key holds with concurrent handlers and nacks', when((c) => c.orderedPerKey), async () => {
-      const c = await capsPromise;
-      const t = await transport();
-      const address = await options.address(uniqueName('order'));
-      const perKey = 200;
-      const keys = ['a', 'b', 'c', 'd', 'e'];
-      const active = new Map<string, number>();
-      const acked = new Map<string, number[]>();
-      let overlaps = 0;
-      let done = 0;
-      const all = deferred();
-      await t.subscribe(
-        address,
-        async (d) => {
-          const key = d.message.key as string;
-          const seq = Number(Buffer.from(d.message.body).toString());
-          if ((active.get(key) ?? 0) > 0) overlaps++;
-          active.set(key, (active.get(key) ?? 0) + 1);
-          // Later messages finish sooner: any concurrency within a key would reorder the acks.
-          await new Promise((r) => setTimeout(r, seq % 4 === 0 ? 3 : 0));
-          active.set(key, (active.get(key) ?? 1) - 1);
-          if (seq % 17 === 5 && d.attempt === 1) {
-            await d.nack();
-            return;
-          }
-          acked.set(key, [...(acked.get(key) ?? []), seq]);
-          await d.ack();
-          if (++done === perKey * keys.length) all.resolve();
-        },
-        { ...groupOf(c), maxInFlight: 8 },
-      );
-      const messages: Message[] = [];
-      for (let i = 0; i < perKey; i++) {
-        for (const key of keys) messages.push(createMessage({ body: String(i), key }));
-      }
-      for (let i = 0; i < messages.length; i += 100) await t.publish(address, messages.slice(i, i + 100));
-      await Promise.race([
-        all.promise,
-        new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out: ${done} acked`)), timeoutMs)),
-      ]);
-      expect(overlaps, 'two messages of one key were in handlers at the same time').toBe(0);
-      const expected = Array.from({ length: perKey }, (_, i) => i);
-      for (const key of keys) expect(acked.get(key), `acks of key ${key} in publish order`).toEqual(expected);
-    });
+    test(
+      'two groups each receive every message',
+      when((c) => c.consumerGroups),
+      async () => {
+        const t = await transport();
+        const address = await options.address(uniqueName('groups'));
+        const a = await collect(t, address, { group: uniqueName('ga') });
+        const b = await collect(t, address, { group: uniqueName('gb') });
+        const sent = Array.from({ length: 200 }, (_, i) => createMessage({ body: `g-${i}` }));
+        await t.publish(address, sent);
+        await Promise.all([a.collector.waitFor(200, timeoutMs), b.collector.waitFor(200, timeoutMs)]);
+        const ids = sent.map((m) => m.id).sort();
+        expect([...a.collector.ids()].sort()).toEqual(ids);
+        expect([...b.collector.ids()].sort()).toEqual(ids);
+      },
+    );
 
-    test('two groups each receive every message', when((c) => c.consumerGroups), async () => {
-      const t = await transport();
-      const address = await options.address(uniqueName('groups'));
-      const a = await collect(t, address, { group: uniqueName('ga') });
-      const b = await collect(t, address, { group: uniqueName('gb') });
-      const sent = Array.from({ length: 200 }, (_, i) => createMessage({ body: `g-${i}` }));
-      await t.publish(address, sent);
-      await Promise.all([a.collector.waitFor(200, timeoutMs), b.collector.waitFor(200, timeoutMs)]);
-      const ids = sent.map((m) => m.id).sort();
-      expect([...a.collector.ids()].sort()).toEqual(ids);
-      expect([...b.collector.ids()].sort()).toEqual(ids);
-    });
-
-    test('two members of one group split the stream with no overlap', when((c) => c.consumerGroups), async () => {
-      const group = uniqueName('gshared');
-      const address = await options.address(uniqueName('share'));
-      const t1 = await transport();
-      const t2 = await transport();
-      const m1 = await collect(t1, address, { group, maxInFlight: 4 });
-      const m2 = await collect(t2, address, { group, maxInFlight: 4 });
-      const total = 400;
-      const sent = Array.from({ length: total }, (_, i) => createMessage({ body: `s-${i}`, key: `k${i}` }));
-      for (let i = 0; i < total; i += 50) await t1.publish(address, sent.slice(i, i + 50));
-      const all = new Collector();
-      const done = all.waitFor(total, timeoutMs);
-      const feed = (col: Collector) => {
-        for (const d of col.deliveries) all.push(d);
-        const push = col.push.bind(col);
-        col.push = (d) => {
-          push(d);
-          all.push(d);
+    test(
+      'two members of one group split the stream with no overlap',
+      when((c) => c.consumerGroups),
+      async () => {
+        const group = uniqueName('gshared');
+        const address = await options.address(uniqueName('share'));
+        const t1 = await transport();
+        const t2 = await transport();
+        const m1 = await collect(t1, address, { group, maxInFlight: 4 });
+        const m2 = await collect(t2, address, { group, maxInFlight: 4 });
+        const total = 400;
+        const sent = Array.from({ length: total }, (_, i) => createMessage({ body: `s-${i}`, key: `k${i}` }));
+        for (let i = 0; i < total; i += 50) await t1.publish(address, sent.slice(i, i + 50));
+        const all = new Collector();
+        const done = all.waitFor(total, timeoutMs);
+        const feed = (col: Collector) => {
+          for (const d of col.deliveries) all.push(d);
+          const push = col.push.bind(col);
+          col.push = (d) => {
+            push(d);
+            all.push(d);
+          };
         };
-      };
-      feed(m1.collector);
-      feed(m2.collector);
-      await done;
-      const ids1 = m1.collector.ids();
-      const ids2 = m2.collector.ids();
-      const overlap = ids1.filter((id) => ids2.includes(id));
-      expect(overlap).toEqual([]);
-      expect(new Set([...ids1, ...ids2]).size).toBe(total);
-      expect(ids1.length, 'first member got a share').toBeGreaterThan(0);
-      expect(ids2.length, 'second member got a share').toBeGreaterThan(0);
-    });
+        feed(m1.collector);
+        feed(m2.collector);
+        await done;
+        const ids1 = m1.collector.ids();
+        const ids2 = m2.collector.ids();
+        const overlap = ids1.filter((id) => ids2.includes(id));
+        expect(overlap).toEqual([]);
+        expect(new Set([...ids1, ...ids2]).size).toBe(total);
+        expect(ids1.length, 'first member got a share').toBeGreaterThan(0);
+        expect(ids2.length, 'second member got a share').toBeGreaterThan(0);
+      },
+    );
 
-    test('nack redelivers with attempt + 1', when((c) => c.persistent), async () => {
-      const c = await capsPromise;
-      const t = await transport();
-      const address = await options.address(uniqueName('nack'));
-      const { collector } = await collect(t, address, groupOf(c), async (d) => {
-        if (d.attempt === 1) await d.nack();
-        else await d.ack();
-      });
-      const [m] = await publishOne(t, address, 'retry-me');
-      await collector.waitFor(2, timeoutMs);
-      const [first, second] = collector.deliveries;
-      expect(first!.message.id).toBe(m.id);
-      expect(second!.message.id).toBe(m.id);
-      expect(first!.attempt).toBe(1);
-      expect(second!.attempt).toBe(2);
-      expect(Buffer.from(second!.message.body).toString()).toBe('retry-me');
-    });
+    test(
+      'nack redelivers with attempt + 1',
+      when((c) => c.persistent),
+      async () => {
+        const c = await capsPromise;
+        const t = await transport();
+        const address = await options.address(uniqueName('nack'));
+        const { collector } = await collect(t, address, groupOf(c), async (d) => {
+          if (d.attempt === 1) await d.nack();
+          else await d.ack();
+        });
+        const [m] = await publishOne(t, address, 'retry-me');
+        await collector.waitFor(2, timeoutMs);
+        const [first, second] = collector.deliveries;
+        expect(first!.message.id).toBe(m.id);
+        expect(second!.message.id).toBe(m.id);
+        expect(first!.attempt).toBe(1);
+        expect(second!.attempt).toBe(2);
+        expect(Buffer.from(second!.message.body).toString()).toBe('retry-me');
+      },
+    );
 
-    test('a handler that throws gets its message redelivered', when((c) => c.persistent), async () => {
-      const c = await capsPromise;
-      const t = await transport();
-      const address = await options.address(uniqueName('throw'));
-      const { collector } = await collect(t, address, groupOf(c), async (d) => {
-        if (d.attempt === 1) throw new Error('handler failure (expected by the test)');
-        await d.ack();
-      });
-      const [m] = await publishOne(t, address, 'boom');
-      await collector.waitFor(2, timeoutMs);
-      expect(collector.deliveries.map((d) => [d.message.id, d.attempt])).toEqual([
-        [m.id, 1],
-        [m.id, 2],
-      ]);
-    });
+    test(
+      'a handler that throws gets its message redelivered',
+      when((c) => c.persistent),
+      async () => {
+        const c = await capsPromise;
+        const t = await transport();
+        const address = await options.address(uniqueName('throw'));
+        const { collector } = await collect(t, address, groupOf(c), async (d) => {
+          if (d.attempt === 1) throw new Error('handler failure (expected by the test)');
+          await d.ack();
+        });
+        const [m] = await publishOne(t, address, 'boom');
+        await collector.waitFor(2, timeoutMs);
+        expect(collector.deliveries.map((d) => [d.message.id, d.attempt])).toEqual([
+          [m.id, 1],
+          [m.id, 2],
+        ]);
+      },
+    );
 
-    test('nack with a delay redelivers no sooner than the delay', when((c) => c.nackDelay && c.persistent), async () => {
-      const c = await capsPromise;
-      const t = await transport();
-      const address = await options.address(uniqueName('delay'));
-      const times: number[] = [];
-      const { collector } = await collect(t, address, groupOf(c), async (d) => {
-        times.push(performance.now());
-        if (d.attempt === 1) await d.nack({ delayMs: 1000 });
-        else await d.ack();
-      });
-      await publishOne(t, address, 'later');
-      await collector.waitFor(2, timeoutMs);
-      expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(950);
-    });
+    test(
+      'nack with a delay redelivers no sooner than the delay',
+      when((c) => c.nackDelay && c.persistent),
+      async () => {
+        const c = await capsPromise;
+        const t = await transport();
+        const address = await options.address(uniqueName('delay'));
+        const times: number[] = [];
+        const { collector } = await collect(t, address, groupOf(c), async (d) => {
+          times.push(performance.now());
+          if (d.attempt === 1) await d.nack({ delayMs: 1000 });
+          else await d.ack();
+        });
+        await publishOne(t, address, 'later');
+        await collector.waitFor(2, timeoutMs);
+        expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(950);
+      },
+    );
 
     test('a second settle is a no-op', always, async () => {
       const c = await capsPromise;
@@ -306,7 +349,10 @@ export function describeConformance(options: ConformanceOptions): void {
       // The message was acked once and must not come back: publish a marker and see only it next.
       await publishOne(t, address, 'marker');
       await collector.waitFor(2, timeoutMs);
-      expect(collector.deliveries.map((d) => Buffer.from(d.message.body).toString())).toEqual(['once', 'marker']);
+      expect(collector.deliveries.map((d) => Buffer.from(d.message.body).toString())).toEqual([
+        'once',
+        'marker',
+      ]);
     });
 
     test(
@@ -325,7 +371,9 @@ export function describeConformance(options: ConformanceOptions): void {
         const next = await collect(t2, address, { group, maxInFlight: 10 });
         await next.collector.waitFor(10, timeoutMs * 2, 'handed-over messages');
         expect(new Set(next.collector.ids())).toEqual(new Set(sent.map((m) => m.id)));
-        const redelivered = next.collector.deliveries.filter((d) => held.collector.ids().includes(d.message.id));
+        const redelivered = next.collector.deliveries.filter((d) =>
+          held.collector.ids().includes(d.message.id),
+        );
         expect(redelivered.length).toBe(held.collector.count);
         for (const d of redelivered) expect(d.attempt).toBeGreaterThanOrEqual(2);
       },
@@ -381,11 +429,16 @@ export function describeConformance(options: ConformanceOptions): void {
       const address = await options.address(uniqueName('drain'));
       const gate = deferred();
       const finished: string[] = [];
-      const { collector, subscription } = await collect(t, address, { ...groupOf(c), maxInFlight: 2 }, async (d) => {
-        await gate.promise;
-        finished.push(d.message.id);
-        await d.ack();
-      });
+      const { collector, subscription } = await collect(
+        t,
+        address,
+        { ...groupOf(c), maxInFlight: 2 },
+        async (d) => {
+          await gate.promise;
+          finished.push(d.message.id);
+          await d.ack();
+        },
+      );
       await publishOne(t, address, 'slow');
       await collector.waitFor(1, timeoutMs);
       let closed = false;
@@ -430,11 +483,14 @@ export function describeConformance(options: ConformanceOptions): void {
       const t = await transport();
       const address = await options.address(uniqueName('eph'));
       const { collector, subscription } = await collect(t, address, {});
-      const sent = await t.publish(address, [createMessage({ body: 'e1' }), createMessage({ body: 'e2' })]).then(
-        () => collector.waitFor(2, timeoutMs),
-      );
+      const sent = await t
+        .publish(address, [createMessage({ body: 'e1' }), createMessage({ body: 'e2' })])
+        .then(() => collector.waitFor(2, timeoutMs));
       void sent;
-      expect(collector.deliveries.map((d) => Buffer.from(d.message.body).toString()).sort()).toEqual(['e1', 'e2']);
+      expect(collector.deliveries.map((d) => Buffer.from(d.message.body).toString()).sort()).toEqual([
+        'e1',
+        'e2',
+      ]);
       await subscription.close();
     });
   });
