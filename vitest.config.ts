@@ -38,7 +38,7 @@ export default defineConfig({
           name: 'e2e',
           root: `${root}test`,
           include: ['**/*.test.ts'],
-          exclude: ['faults/**', '**/*.disruptive.test.ts', '**/node_modules/**'],
+          exclude: ['faults/scenarios/**', '**/*.disruptive.test.ts', '**/node_modules/**'],
         },
       },
     ],
