@@ -1,0 +1,223 @@
+import {
+  backoffDelay,
+  ClosedError,
+  ConnectionError,
+  delay,
+  type Logger,
+  NotConnectedError,
+  redactText,
+  redactUrl,
+  TimeoutError,
+} from '@polybus/core';
+import { connect as amqpConnect, type ChannelModel } from 'amqplib';
+import type { AmqpTransportOptions } from './amqp-options.js';
+
+/** Connection state, as `health()` reports it (`idle`: `open()` not called yet). */
+export type ConnectionState = 'idle' | 'connecting' | 'up' | 'down' | 'closed';
+
+/** Notified when the connection comes up again after a loss, and when it is lost. */
+export interface ConnectionListener {
+  /** The connection is lost: every channel on it is dead. Called synchronously, once per loss. */
+  onDisconnected(): void;
+  /** A new connection is up (after a loss). */
+  onConnected(connection: ChannelModel): void;
+}
+
+/**
+ * One AMQP connection that reconnects by itself: after a loss it retries with backoff until it is
+ * up again or closed, and tells its listeners. Channels are the owners' business. Not thread-safe in
+ * any interesting sense (single event loop): every method may be called at any time.
+ */
+export class AmqpConnection {
+  readonly #url: string;
+  readonly #options: AmqpTransportOptions;
+  readonly #logger: Logger;
+  readonly #listeners = new Set<ConnectionListener>();
+  readonly #stop = new AbortController();
+  #state: ConnectionState = 'idle';
+  #detail: string | undefined;
+  #current: ChannelModel | undefined;
+  #opening: Promise<void> | undefined;
+  #waiters = new Set<{ resolve: (c: ChannelModel) => void; reject: (e: Error) => void }>();
+
+  constructor(url: string, options: AmqpTransportOptions, logger: Logger) {
+    this.#url = url;
+    this.#options = options;
+    this.#logger = logger;
+  }
+
+  /** Current state (cheap). */
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** Last connection error, redacted. */
+  get detail(): string | undefined {
+    return this.#detail;
+  }
+
+  /** The live connection, or undefined while down. */
+  get current(): ChannelModel | undefined {
+    return this.#current;
+  }
+
+  /** Registers a listener; returns the function that removes it. */
+  listen(listener: ConnectionListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Opens the first connection, trying `connectAttempts` times with backoff; rejects with a
+   * {@link ConnectionError} after the last failure (the state is then `down`). A second call while
+   * opening or up returns the same promise / resolves at once; after `down` it tries again.
+   */
+  open(): Promise<void> {
+    if (this.#state === 'closed') return Promise.reject(new ClosedError('amqp transport is closed'));
+    if (this.#state === 'up') return Promise.resolve();
+    this.#opening ??= this.#openFirst().finally(() => {
+      this.#opening = undefined;
+    });
+    return this.#opening;
+  }
+
+  async #openFirst(): Promise<void> {
+    this.#state = 'connecting';
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= this.#options.connectAttempts; attempt++) {
+      if (attempt > 1) await delay(backoffDelay(attempt - 1, this.#options.reconnect), this.#stop.signal);
+      if (this.#stop.signal.aborted) throw new ClosedError('amqp transport is closed');
+      try {
+        this.#adopt(await this.#dial());
+        return;
+      } catch (error) {
+        lastError = error;
+        this.#detail = describe(error);
+        this.#logger.warn({ attempt, err: this.#detail }, 'amqp: connect failed');
+      }
+    }
+    if ((this.#state as ConnectionState) !== 'closed') this.#state = 'down';
+    throw new ConnectionError(
+      `cannot connect to ${redactUrl(this.#url)}: ${this.#detail ?? 'unknown error'}`,
+      {
+        cause: lastError,
+      },
+    );
+  }
+
+  /**
+   * Resolves with the live connection, waiting during a reconnect for at most `timeoutMs`. Rejects
+   * with {@link TimeoutError} when the wait times out, {@link NotConnectedError} when not connected and
+   * not trying (`idle` / `down`), {@link ClosedError} after `close()`.
+   */
+  whenUp(timeoutMs: number): Promise<ChannelModel> {
+    if (this.#current && this.#state === 'up') return Promise.resolve(this.#current);
+    if (this.#state === 'closed') return Promise.reject(new ClosedError('amqp transport is closed'));
+    if (this.#state !== 'connecting') {
+      return Promise.reject(
+        new NotConnectedError(`amqp transport is not connected (${this.#state}); call connect()`),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        resolve: (c: ChannelModel) => {
+          clearTimeout(timer);
+          resolve(c);
+        },
+        reject: (e: Error) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.delete(waiter);
+        reject(
+          new TimeoutError(
+            `amqp connection not back within ${timeoutMs} ms (${this.#detail ?? 'reconnecting'})`,
+          ),
+        );
+      }, timeoutMs);
+      this.#waiters.add(waiter);
+    });
+  }
+
+  async #dial(): Promise<ChannelModel> {
+    const url = new URL(this.#url);
+    if (!url.searchParams.has('heartbeat'))
+      url.searchParams.set('heartbeat', String(this.#options.heartbeatSeconds));
+    const clientProperties = this.#options.connectionName
+      ? { connection_name: this.#options.connectionName }
+      : {};
+    return amqpConnect(url.toString(), { clientProperties, timeout: 10_000 });
+  }
+
+  #adopt(connection: ChannelModel): void {
+    if (this.#state === 'closed') {
+      void connection.close().catch(() => undefined);
+      throw new ClosedError('amqp transport is closed');
+    }
+    connection.on('error', (error: unknown) => {
+      this.#detail = describe(error);
+      this.#logger.warn({ err: this.#detail }, 'amqp: connection error');
+    });
+    connection.on('blocked', (reason: unknown) =>
+      this.#logger.warn({ reason: String(reason) }, 'amqp: broker blocked publishing (resource alarm)'),
+    );
+    connection.once('close', () => this.#lost(connection));
+    this.#current = connection;
+    this.#state = 'up';
+    this.#detail = undefined;
+    for (const waiter of this.#waiters) waiter.resolve(connection);
+    this.#waiters.clear();
+  }
+
+  #lost(connection: ChannelModel): void {
+    if (this.#current !== connection) return;
+    this.#current = undefined;
+    if (this.#state === 'closed') return;
+    this.#state = 'connecting';
+    this.#logger.warn({ err: this.#detail }, 'amqp: connection lost, reconnecting');
+    for (const listener of this.#listeners) listener.onDisconnected();
+    void this.#reconnect();
+  }
+
+  async #reconnect(): Promise<void> {
+    for (let attempt = 1; !this.#stop.signal.aborted; attempt++) {
+      await delay(backoffDelay(attempt, this.#options.reconnect), this.#stop.signal);
+      if (this.#stop.signal.aborted) return;
+      let connection: ChannelModel;
+      try {
+        connection = await this.#dial();
+      } catch (error) {
+        this.#detail = describe(error);
+        this.#logger.debug({ attempt, err: this.#detail }, 'amqp: reconnect failed');
+        continue;
+      }
+      try {
+        this.#adopt(connection);
+      } catch {
+        return;
+      }
+      this.#logger.info({ attempt }, 'amqp: reconnected');
+      for (const listener of this.#listeners) listener.onConnected(connection);
+      return;
+    }
+  }
+
+  /** Stops reconnecting and closes the connection. Safe to call twice; never rejects. */
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#stop.abort();
+    for (const waiter of this.#waiters) waiter.reject(new ClosedError('amqp transport is closed'));
+    this.#waiters.clear();
+    const connection = this.#current;
+    this.#current = undefined;
+    if (connection) await connection.close().catch(() => undefined);
+  }
+}
+
+/** A driver error as safe text (credentials redacted). */
+export function describe(error: unknown): string {
+  return redactText(error instanceof Error ? error.message : String(error));
+}

@@ -1,0 +1,328 @@
+import {
+  type Address,
+  AddressError,
+  BrokerError,
+  backoffDelay,
+  ClosedError,
+  type CloseOptions,
+  type DeliveryHandler,
+  DeliveryTracker,
+  delay,
+  type Logger,
+  NotConnectedError,
+  once,
+  PolybusError,
+  type Subscription,
+  toPolybusError,
+} from '@polybus/core';
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import { type AmqpTarget, bindingPattern, groupQueueName } from './amqp-address.js';
+import { type AmqpConnection, describe } from './amqp-connection.js';
+import type { AmqpTransportOptions } from './amqp-options.js';
+import { AttemptTracker } from './attempt-tracker.js';
+import { fromAmqpMessage } from './header-mapping.js';
+
+/** One channel with its consumer; `alive` turns false for good when either dies. */
+interface ConsumerChannel {
+  readonly channel: Channel;
+  readonly connection: ChannelModel;
+  readonly queue: string;
+  consumerTag: string | undefined;
+  alive: boolean;
+  /** Set when we close the channel ourselves. */
+  closing: boolean;
+}
+
+/** What {@link AmqpSubscription} needs besides the connection. */
+export interface AmqpSubscriptionInit {
+  readonly address: Address;
+  readonly target: AmqpTarget;
+  readonly group: string | undefined;
+  readonly maxInFlight: number;
+  readonly handler: DeliveryHandler;
+  readonly options: AmqpTransportOptions;
+  readonly logger: Logger;
+  readonly onClosed: (subscription: AmqpSubscription) => void;
+}
+
+/**
+ * A consumer on its own channel (so `basic.qos` = maxInFlight is per subscription and a channel error
+ * elsewhere never takes it down). It re-establishes itself — re-declaring its queue and bindings —
+ * after a channel or connection loss and after the broker cancelled the consumer (queue deleted);
+ * when that is impossible (a native `{ queue }` or exchange that no longer exists) `closed` resolves
+ * with the error. Settles of deliveries from a dead channel are no-ops: the broker redelivers them.
+ */
+export class AmqpSubscription implements Subscription {
+  readonly #connection: AmqpConnection;
+  readonly #init: AmqpSubscriptionInit;
+  readonly #tracker: DeliveryTracker;
+  readonly #attempts = new AttemptTracker();
+  readonly #stop = new AbortController();
+  readonly #holds = new Set<() => void>();
+  #current: ConsumerChannel | undefined;
+  #loop: Promise<void> | undefined;
+  #closing = false;
+  #resolveClosed!: (value: Error | undefined) => void;
+  /** Resolves when the subscription ended: `undefined` after `close()`, the error after a fatal one. */
+  readonly closed = new Promise<Error | undefined>((resolve) => {
+    this.#resolveClosed = resolve;
+  });
+
+  constructor(connection: AmqpConnection, init: AmqpSubscriptionInit) {
+    this.#connection = connection;
+    this.#init = init;
+    this.#tracker = new DeliveryTracker({
+      maxInFlight: init.maxInFlight,
+      onHandlerError: (error, delivery) =>
+        init.logger.warn(
+          { err: describe(error), messageId: delivery.message.id },
+          'amqp: handler failed, message nacked',
+        ),
+    });
+  }
+
+  /** Deliveries handed to the handler and not yet settled. */
+  get inFlight(): number {
+    return this.#tracker.inFlight;
+  }
+
+  /**
+   * Establishes the consumer on the live connection (waiting up to `publishTimeoutMs` during a
+   * reconnect). Rejects with AddressError when the queue or exchange does not exist or has other
+   * arguments, with the connection's error otherwise; the subscription is then unusable.
+   */
+  async start(): Promise<void> {
+    const connection = await this.#connection.whenUp(this.#init.options.publishTimeoutMs);
+    try {
+      await this.#establish(connection);
+    } catch (error) {
+      throw this.#mapError(error);
+    }
+  }
+
+  /** The connection was lost: every delivery of the old channel is dead (their settles do nothing). */
+  onDisconnected(): void {
+    if (this.#current) this.#current.alive = false;
+  }
+
+  /** A new connection is up: consume again. */
+  onConnected(): void {
+    this.#kick();
+  }
+
+  #kick(): void {
+    if (this.#loop !== undefined || this.#closing) return;
+    this.#loop = this.#reestablish().finally(() => {
+      this.#loop = undefined;
+    });
+  }
+
+  async #reestablish(): Promise<void> {
+    for (let attempt = 1; !this.#closing && !this.#current?.alive; attempt++) {
+      const connection = this.#connection.current;
+      if (connection === undefined) return; // onConnected kicks again
+      try {
+        await this.#establish(connection);
+        this.#init.logger.info({ address: this.#init.address, attempt }, 'amqp: consumer re-established');
+        return;
+      } catch (error) {
+        const mapped = this.#mapError(error);
+        if (mapped instanceof AddressError) {
+          this.#init.logger.error({ err: mapped.message }, 'amqp: subscription cannot be re-established');
+          void this.#finish(mapped);
+          return;
+        }
+        this.#init.logger.warn({ attempt, err: mapped.message }, 'amqp: re-establishing consumer failed');
+        await delay(backoffDelay(attempt, this.#init.options.reconnect), this.#stop.signal);
+      }
+    }
+  }
+
+  async #establish(connection: ChannelModel): Promise<void> {
+    const { target, group, options } = this.#init;
+    const channel = await connection.createChannel();
+    const cc: ConsumerChannel = {
+      channel,
+      connection,
+      queue: '',
+      consumerTag: undefined,
+      alive: true,
+      closing: false,
+    };
+    let closeError: (Error & { code?: number }) | undefined;
+    channel.on('error', (error: Error & { code?: number }) => {
+      closeError = error;
+      this.#init.logger.warn({ err: describe(error) }, 'amqp: consumer channel error');
+    });
+    channel.once('close', () => {
+      cc.alive = false;
+      if (cc.closing || this.#closing || this.#current !== cc) return;
+      // The connection emits 'close' after its channels: let it update its state first.
+      setImmediate(() => this.#kick());
+    });
+    try {
+      let queue: string;
+      if (target.kind === 'queue') {
+        queue = target.queue;
+      } else {
+        if (target.kind === 'topic') {
+          await channel.assertExchange(target.exchange, 'topic', { durable: options.durable });
+        }
+        if (group !== undefined) {
+          queue = groupQueueName(target.exchange, group);
+          const args: Record<string, unknown> = {
+            ...options.queueArguments,
+            'x-queue-type': options.queueType,
+          };
+          await channel.assertQueue(queue, { durable: options.durable, arguments: args });
+        } else {
+          const declared = await channel.assertQueue('', {
+            exclusive: true,
+            durable: false,
+            autoDelete: false,
+          });
+          queue = declared.queue;
+        }
+        await channel.bindQueue(queue, target.exchange, bindingPattern(target));
+      }
+      await channel.prefetch(this.#init.maxInFlight, false);
+      Object.assign(cc, { queue });
+      const ok = await channel.consume(queue, (msg) => this.#onMessage(cc, msg), { noAck: false });
+      cc.consumerTag = ok.consumerTag;
+    } catch (error) {
+      cc.alive = false;
+      cc.closing = true;
+      await channel.close().catch(() => undefined);
+      throw closeError ?? error;
+    }
+    if (this.#closing || !cc.alive) {
+      cc.closing = true;
+      cc.alive = false;
+      await channel.close().catch(() => undefined);
+      if (this.#closing) throw new ClosedError('amqp subscription is closed');
+      throw new NotConnectedError('amqp consumer channel closed while starting');
+    }
+    this.#current = cc;
+  }
+
+  #onMessage(cc: ConsumerChannel, msg: ConsumeMessage | null): void {
+    if (msg === null) {
+      // The broker cancelled the consumer (queue deleted, node down): start over on a new channel.
+      this.#init.logger.warn({ queue: cc.queue }, 'amqp: consumer cancelled by the broker');
+      cc.alive = false;
+      cc.closing = true;
+      void cc.channel.close().catch(() => undefined);
+      if (!this.#closing && this.#current === cc) setImmediate(() => this.#kick());
+      return;
+    }
+    // Intake stopped (closing): leave it unacked, the broker redelivers it when the channel closes.
+    if (this.#closing || !cc.alive) return;
+    const body = new Uint8Array(msg.content.buffer, msg.content.byteOffset, msg.content.byteLength);
+    const message = fromAmqpMessage(msg.fields, msg.properties, body);
+    const rawCount = msg.properties.headers?.['x-delivery-count'];
+    const deliveryCount = typeof rawCount === 'number' ? rawCount : undefined;
+    const messageId = typeof msg.properties.messageId === 'string' ? msg.properties.messageId : undefined;
+    const attempt = this.#attempts.attempt(messageId, msg.fields.redelivered, deliveryCount);
+    const { address, group } = this.#init;
+    this.#tracker.dispatch(this.#init.handler, {
+      message,
+      attempt,
+      source: {
+        address,
+        ...(group === undefined ? {} : { group }),
+        deliveryTag: msg.fields.deliveryTag,
+        redelivered: msg.fields.redelivered,
+      },
+      ack: () => {
+        if (messageId !== undefined) this.#attempts.forget(messageId);
+        if (cc.alive) settleSafely(() => cc.channel.ack(msg));
+      },
+      nack: async ({ requeue, delayMs }) => {
+        if (requeue && delayMs > 0) await this.#hold(delayMs);
+        if (!requeue && messageId !== undefined) this.#attempts.forget(messageId);
+        if (cc.alive) settleSafely(() => cc.channel.nack(msg, false, requeue));
+      },
+    });
+  }
+
+  /** Waits `ms` (a delayed nack keeps its message, and its slot, until then); cut short by close. */
+  #hold(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const release = (): void => {
+        clearTimeout(timer);
+        this.#holds.delete(release);
+        resolve();
+      };
+      const timer = setTimeout(release, ms);
+      this.#holds.add(release);
+    });
+  }
+
+  #mapError(error: unknown): PolybusError {
+    if (error instanceof PolybusError) return error;
+    const code = (error as { code?: unknown } | undefined)?.code;
+    const { target } = this.#init;
+    const what = target.kind === 'queue' ? `queue "${target.queue}"` : `exchange "${target.exchange}"`;
+    if (code === 404)
+      return new AddressError(`amqp: ${what} does not exist (${describe(error)})`, { cause: error });
+    if (code === 406 || code === 405) {
+      return new AddressError(`amqp: broker refused to consume ${what}: ${describe(error)}`, {
+        cause: error,
+      });
+    }
+    if (code === 403)
+      return new BrokerError(`amqp: access refused: ${describe(error)}`, { cause: error, retriable: false });
+    return toPolybusError(error, 'amqp subscribe');
+  }
+
+  /**
+   * Stops intake (cancels the consumer), waits up to `timeoutMs` (default 30000) for in-flight
+   * deliveries to be settled, then closes the channel: the broker requeues what is still unacked. A
+   * subscription without a group also deletes its private queue. Safe to call twice; never rejects.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    return this.#close(options.timeoutMs ?? 30_000);
+  }
+
+  readonly #close = once(async (timeoutMs: number): Promise<void> => {
+    this.#closing = true;
+    this.#stop.abort();
+    const cc = this.#current;
+    if (cc?.alive && cc.consumerTag !== undefined) {
+      await cc.channel.cancel(cc.consumerTag).catch(() => undefined);
+    }
+    await this.#tracker.drain(timeoutMs);
+    await this.#finish(undefined);
+  });
+
+  async #finish(error: Error | undefined): Promise<void> {
+    this.#closing = true;
+    this.#stop.abort();
+    this.#tracker.abandon();
+    for (const release of [...this.#holds]) release();
+    await this.#loop?.catch(() => undefined);
+    const cc = this.#current;
+    if (cc) {
+      const wasAlive = cc.alive;
+      cc.alive = false;
+      cc.closing = true;
+      if (wasAlive) {
+        if (this.#init.group === undefined && this.#init.target.kind !== 'queue') {
+          await cc.channel.deleteQueue(cc.queue).catch(() => undefined);
+        }
+        await cc.channel.close().catch(() => undefined);
+      }
+    }
+    this.#init.onClosed(this);
+    this.#resolveClosed(error);
+  }
+}
+
+/** Runs a native settle; a channel that closed meanwhile throws, and the broker redelivers anyway. */
+function settleSafely(settle: () => void): void {
+  try {
+    settle();
+  } catch {
+    // IllegalOperationError: channel closed. Nothing to do: the message is requeued by the broker.
+  }
+}
