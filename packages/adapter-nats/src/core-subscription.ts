@@ -1,0 +1,161 @@
+import {
+  type Address,
+  type CloseOptions,
+  type DeliveryHandler,
+  DeliveryTracker,
+  type Logger,
+  type Message,
+  newMessageId,
+  once,
+  type Subscription,
+} from '@polybus/core';
+import type { Msg, NatsConnection, Subscription as NatsSubscription } from 'nats';
+import { fromNatsHeaders } from './nats-headers.js';
+
+/** Settings of one core NATS subscription. */
+export interface CoreSubscriptionInit {
+  readonly nc: NatsConnection;
+  readonly subject: string;
+  readonly address: Address;
+  /** Queue group; undefined for a plain subscription. */
+  readonly group: string | undefined;
+  readonly handler: DeliveryHandler;
+  readonly maxInFlight: number;
+  /** Messages waiting for a handler slot beyond which the oldest is dropped. */
+  readonly maxPending: number;
+  readonly logger: Logger;
+  readonly onClosed: (sub: CoreSubscription) => void;
+}
+
+/** Turns a received core NATS message into a polybus {@link Message}. */
+export function coreMessageOf(msg: Msg): Message {
+  const incoming = fromNatsHeaders(msg.headers ?? [], {
+    id: newMessageId,
+    timestamp: Date.now(),
+    ...(msg.reply ? { reply: msg.reply } : {}),
+  });
+  const headers = Object.freeze({ ...incoming.headers });
+  return Object.freeze(
+    incoming.key === undefined
+      ? { id: incoming.id, body: msg.data, headers, timestamp: incoming.timestamp }
+      : { id: incoming.id, body: msg.data, headers, key: incoming.key, timestamp: incoming.timestamp },
+  );
+}
+
+/**
+ * A core NATS subscription (at-most-once): a plain subscription, or a queue group when a group is
+ * given (members of one queue group share the messages). The server pushes; messages wait in a local
+ * queue (bounded by `maxPending`, oldest dropped) until the {@link DeliveryTracker} has a free slot,
+ * so at most `maxInFlight` deliveries are unsettled. Ack and nack do nothing: core NATS keeps nothing.
+ */
+export class CoreSubscription implements Subscription {
+  readonly #init: CoreSubscriptionInit;
+  readonly #tracker: DeliveryTracker;
+  readonly #queue: Msg[] = [];
+  #sub: NatsSubscription | undefined;
+  #dropped = 0;
+  #resolveClosed!: (value: Error | undefined) => void;
+  /** Resolves when the subscription ended (by close, or with the error that ended it). */
+  readonly closed = new Promise<Error | undefined>((resolve) => {
+    this.#resolveClosed = resolve;
+  });
+
+  constructor(init: CoreSubscriptionInit) {
+    this.#init = init;
+    this.#tracker = new DeliveryTracker({
+      maxInFlight: init.maxInFlight,
+      onHandlerError: (error, delivery) =>
+        init.logger.warn(
+          { err: error, messageId: delivery.message.id, subject: init.subject },
+          'nats: handler failed',
+        ),
+      onReleased: () => this.#pump(),
+    });
+  }
+
+  /** Deliveries handed to the handler and not yet settled. */
+  get inFlight(): number {
+    return this.#tracker.inFlight;
+  }
+
+  /** Subscribes and waits until the server registered the interest (a flush round trip). */
+  async start(): Promise<void> {
+    const { nc, subject, group } = this.#init;
+    this.#sub = nc.subscribe(subject, {
+      ...(group === undefined ? {} : { queue: group }),
+      callback: (error, msg) => {
+        if (error) {
+          this.#init.logger.error({ err: error, subject }, 'nats: core subscription failed');
+          void this.#end(error);
+          return;
+        }
+        this.#enqueue(msg);
+      },
+    });
+    await nc.flush();
+  }
+
+  #enqueue(msg: Msg): void {
+    if (this.#tracker.stopping) return;
+    this.#queue.push(msg);
+    if (this.#queue.length > this.#init.maxPending) {
+      this.#queue.shift();
+      if (this.#dropped++ % 1000 === 0) {
+        this.#init.logger.warn(
+          { subject: this.#init.subject, dropped: this.#dropped },
+          'nats: core subscription overflow, dropping oldest',
+        );
+      }
+    }
+    this.#pump();
+  }
+
+  #pump(): void {
+    while (this.#queue.length > 0 && this.#tracker.freeSlots > 0) {
+      const msg = this.#queue.shift()!;
+      this.#tracker.dispatch(this.#init.handler, {
+        message: coreMessageOf(msg),
+        attempt: 1,
+        source: {
+          address: this.#init.address,
+          subject: msg.subject,
+          ...(this.#init.group === undefined ? {} : { group: this.#init.group }),
+        },
+        ack: () => undefined,
+        nack: () => undefined,
+      });
+    }
+  }
+
+  /**
+   * Unsubscribes (messages not yet handed to the handler are dropped: core NATS is at-most-once),
+   * waits up to `timeoutMs` for in-flight deliveries to be settled, then resolves. Safe to call twice;
+   * never rejects.
+   */
+  readonly close = (options: CloseOptions = {}): Promise<void> => this.#close(options.timeoutMs ?? 30_000);
+
+  readonly #close = once(async (timeoutMs: number): Promise<void> => {
+    this.#unsubscribe();
+    this.#queue.length = 0;
+    await this.#tracker.drain(timeoutMs);
+    this.#tracker.abandon();
+    this.#init.onClosed(this);
+    this.#resolveClosed(undefined);
+  });
+
+  readonly #end = once(async (error: Error): Promise<void> => {
+    this.#unsubscribe();
+    this.#queue.length = 0;
+    this.#tracker.abandon();
+    this.#init.onClosed(this);
+    this.#resolveClosed(error);
+  });
+
+  #unsubscribe(): void {
+    try {
+      if (this.#sub && !this.#sub.isClosed()) this.#sub.unsubscribe();
+    } catch {
+      // the connection is already closed: nothing to release
+    }
+  }
+}

@@ -1,0 +1,344 @@
+import {
+  type Address,
+  AddressError,
+  backoffDelay,
+  type CloseOptions,
+  type DeliveryHandler,
+  DeliveryTracker,
+  delay,
+  isPolybusError,
+  type Logger,
+  type Message,
+  once,
+  type Subscription,
+} from '@polybus/core';
+import {
+  AckPolicy,
+  type ConsumerConfig,
+  type ConsumerMessages,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  type NatsConnection,
+  nanos,
+} from 'nats';
+import { fromNatsError, isConsumerGone, JsErrCode, jsErrCode } from './nats-errors.js';
+import { fromNatsHeaders } from './nats-headers.js';
+import { durableNameFor } from './nats-names.js';
+import type { NatsTransportOptions } from './nats-options.js';
+
+/** Settings of one JetStream subscription. */
+export interface JetStreamSubscriptionInit {
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  /** Resolves the stream again (re-creating it if allowed) after it vanished. */
+  readonly resolveStream: (fresh: boolean) => Promise<string>;
+  readonly stream: string;
+  readonly subject: string;
+  readonly address: Address;
+  /** Consumer group (durable consumer); undefined for an ephemeral consumer. */
+  readonly group: string | undefined;
+  readonly from: 'latest' | 'earliest';
+  readonly handler: DeliveryHandler;
+  readonly maxInFlight: number;
+  readonly options: NatsTransportOptions;
+  readonly logger: Logger;
+  readonly onClosed: (sub: JetStreamSubscription) => void;
+}
+
+/** Turns a received JetStream message into a polybus {@link Message}. */
+export function jetStreamMessageOf(m: JsMsg): Message {
+  const { info } = m;
+  const incoming = fromNatsHeaders(m.headers ?? [], {
+    id: () => `${info.stream}:${info.streamSequence}`,
+    timestamp: Math.floor(info.timestampNanos / 1e6),
+  });
+  const headers = Object.freeze({ ...incoming.headers });
+  return Object.freeze(
+    incoming.key === undefined
+      ? { id: incoming.id, body: m.data, headers, timestamp: incoming.timestamp }
+      : { id: incoming.id, body: m.data, headers, key: incoming.key, timestamp: incoming.timestamp },
+  );
+}
+
+/**
+ * A JetStream pull subscription. With a group it binds to the group's durable consumer (created on
+ * first use: ack explicit, deliver new or all, filter = the subject), shared by every member of the
+ * group in any process; without one it creates an ephemeral consumer deleted on close.
+ *
+ * One pull loop fetches at most as many messages as the {@link DeliveryTracker} has free slots, so at
+ * most `maxInFlight` messages are unacked by this member. While a delivery is unsettled the loop tells
+ * the server it is still being worked on (`+WPI`) every `workingIntervalMs`. A lost consumer is
+ * re-created from the first sequence not yet seen; connection loss is ridden out by nats.js reconnects
+ * and fetches retried with backoff.
+ */
+export class JetStreamSubscription implements Subscription {
+  readonly #init: JetStreamSubscriptionInit;
+  readonly #tracker: DeliveryTracker;
+  readonly #unsettled = new Set<JsMsg>();
+  readonly #abort = new AbortController();
+  readonly #startedAt = new Date();
+  #stream: string;
+  #consumerName: string | undefined;
+  #fetch: ConsumerMessages | undefined;
+  #loop: Promise<void> | undefined;
+  #working: NodeJS.Timeout | undefined;
+  #lastSeq = 0;
+  #resolveClosed!: (value: Error | undefined) => void;
+  /** Resolves when the subscription ended (by close, or with the error that ended it). */
+  readonly closed = new Promise<Error | undefined>((resolve) => {
+    this.#resolveClosed = resolve;
+  });
+
+  constructor(init: JetStreamSubscriptionInit) {
+    this.#init = init;
+    this.#stream = init.stream;
+    this.#tracker = new DeliveryTracker({
+      maxInFlight: init.maxInFlight,
+      onHandlerError: (error, delivery) =>
+        init.logger.warn(
+          { err: error, messageId: delivery.message.id, subject: init.subject },
+          'nats: handler failed, message nacked',
+        ),
+    });
+  }
+
+  /** Deliveries handed to the handler and not yet settled. */
+  get inFlight(): number {
+    return this.#tracker.inFlight;
+  }
+
+  /** Name of the consumer in use (durable or server-assigned). */
+  get consumerName(): string | undefined {
+    return this.#consumerName;
+  }
+
+  /** Creates or binds the consumer, then starts the pull loop. Rejects with a PolybusError. */
+  async start(): Promise<void> {
+    await this.#ensureConsumer(false);
+    const interval =
+      this.#init.options.workingIntervalMs ?? Math.max(100, Math.floor(this.#init.options.ackWaitMs / 3));
+    this.#working = setInterval(() => this.#keepWorking(), interval);
+    this.#working.unref();
+    this.#loop = this.#run();
+  }
+
+  #consumerConfig(recreate: boolean): Partial<ConsumerConfig> {
+    const { options, group, subject } = this.#init;
+    const config: Partial<ConsumerConfig> = {
+      ack_policy: AckPolicy.Explicit,
+      filter_subject: subject,
+      ack_wait: nanos(options.ackWaitMs),
+      max_deliver: options.maxDeliver,
+    };
+    if (group !== undefined) config.durable_name = durableNameFor(group, subject);
+    else config.inactive_threshold = nanos(options.ephemeralInactiveMs);
+    if (!recreate) {
+      config.deliver_policy = this.#init.from === 'earliest' ? DeliverPolicy.All : DeliverPolicy.New;
+    } else if (this.#resumeSeq() > 0) {
+      config.deliver_policy = DeliverPolicy.StartSequence;
+      config.opt_start_seq = this.#resumeSeq();
+    } else if (this.#init.from === 'earliest') {
+      config.deliver_policy = DeliverPolicy.All;
+    } else {
+      config.deliver_policy = DeliverPolicy.StartTime;
+      config.opt_start_time = this.#startedAt.toISOString();
+    }
+    return config;
+  }
+
+  /** First stream sequence not known to be handled: the oldest unsettled one, else the one after the last seen. */
+  #resumeSeq(): number {
+    let seq = this.#lastSeq > 0 ? this.#lastSeq + 1 : 0;
+    for (const m of this.#unsettled) seq = Math.min(seq, m.seq);
+    return seq;
+  }
+
+  async #ensureConsumer(recreate: boolean): Promise<void> {
+    const { jsm, group, subject } = this.#init;
+    if (recreate) this.#stream = await this.#init.resolveStream(true);
+    const config = this.#consumerConfig(recreate);
+    try {
+      if (group !== undefined) {
+        const durable = config.durable_name as string;
+        try {
+          await jsm.consumers.info(this.#stream, durable);
+          this.#consumerName = durable;
+          return;
+        } catch (error) {
+          if (jsErrCode(error) !== JsErrCode.consumerNotFound) throw error;
+        }
+      }
+      const info = await jsm.consumers.add(this.#stream, config);
+      this.#consumerName = info.name;
+      this.#init.logger.debug(
+        { stream: this.#stream, consumer: info.name, subject, recreate },
+        'nats: JetStream consumer ready',
+      );
+    } catch (error) {
+      if (group !== undefined && jsErrCode(error) !== undefined && !recreate) {
+        // A concurrent member may have created the durable first: bind to it.
+        try {
+          await jsm.consumers.info(this.#stream, config.durable_name as string);
+          this.#consumerName = config.durable_name as string;
+          return;
+        } catch {
+          // fall through to the original error
+        }
+      }
+      throw isPolybusError(error)
+        ? error
+        : fromNatsError(error, `creating consumer on stream ${this.#stream}`);
+    }
+  }
+
+  async #run(): Promise<void> {
+    const { js, nc, options, logger } = this.#init;
+    let failures = 0;
+    while (!this.#tracker.stopping) {
+      if (!(await this.#tracker.waitForSlot())) break;
+      const batch = this.#tracker.freeSlots;
+      if (batch <= 0) continue;
+      try {
+        const consumer = await js.consumers.get(this.#stream, this.#consumerName as string);
+        if (this.#tracker.stopping) break;
+        const messages = await consumer.fetch({ max_messages: batch, expires: options.fetchExpiresMs });
+        this.#fetch = messages;
+        for await (const m of messages) this.#onMessage(m);
+        failures = 0;
+      } catch (error) {
+        if (this.#tracker.stopping || nc.isClosed()) break;
+        failures++;
+        if (isConsumerGone(error)) {
+          logger.warn(
+            { err: error, stream: this.#stream, consumer: this.#consumerName },
+            'nats: consumer lost, re-creating',
+          );
+          try {
+            await this.#ensureConsumer(true);
+            continue;
+          } catch (recreateError) {
+            if (recreateError instanceof AddressError) {
+              logger.error(
+                { err: recreateError, subject: this.#init.subject },
+                'nats: stream is gone, subscription ends',
+              );
+              void this.#end(recreateError);
+              break;
+            }
+            logger.warn({ err: recreateError }, 'nats: re-creating the consumer failed, will retry');
+          }
+        } else {
+          logger.debug({ err: error, stream: this.#stream }, 'nats: fetch failed, will retry');
+        }
+        await delay(backoffDelay(failures, { initialDelayMs: 100, maxDelayMs: 2_000 }), this.#abort.signal);
+      } finally {
+        this.#fetch = undefined;
+      }
+    }
+  }
+
+  #onMessage(m: JsMsg): void {
+    if (this.#tracker.stopping) {
+      // Arrived after close began: hand it straight back.
+      this.#settle(() => m.nak());
+      return;
+    }
+    const { info } = m;
+    this.#lastSeq = Math.max(this.#lastSeq, info.streamSequence);
+    this.#unsettled.add(m);
+    const { group, address, options } = this.#init;
+    this.#tracker.dispatch(this.#init.handler, {
+      message: jetStreamMessageOf(m),
+      attempt: info.redeliveryCount,
+      source: {
+        address,
+        subject: m.subject,
+        streamId: info.stream,
+        offset: String(info.streamSequence),
+        redelivered: info.redelivered,
+        ...(group === undefined ? {} : { group }),
+      },
+      ack: async () => {
+        this.#unsettled.delete(m);
+        if (!options.confirmAcks) return m.ack();
+        try {
+          await m.ackAck({ timeout: options.requestTimeoutMs });
+        } catch (error) {
+          throw fromNatsError(error, `ack of stream ${info.stream} sequence ${info.streamSequence}`);
+        }
+      },
+      nack: ({ requeue, delayMs }) => {
+        this.#unsettled.delete(m);
+        if (!requeue) m.term();
+        else if (delayMs > 0) m.nak(delayMs);
+        else m.nak();
+      },
+    });
+  }
+
+  #keepWorking(): void {
+    for (const m of this.#unsettled) this.#settle(() => m.working());
+  }
+
+  #settle(op: () => void): void {
+    try {
+      op();
+    } catch (error) {
+      this.#init.logger.debug({ err: error }, 'nats: could not send an ack-protocol message');
+    }
+  }
+
+  /**
+   * Stops fetching, waits up to `timeoutMs` for in-flight deliveries to be settled, then hands the
+   * rest back with a nak (the server redelivers them at once, to this group's other members), and
+   * deletes an ephemeral consumer. Safe to call twice; never rejects.
+   */
+  readonly close = (options: CloseOptions = {}): Promise<void> => this.#close(options.timeoutMs ?? 30_000);
+
+  readonly #close = once(async (timeoutMs: number): Promise<void> => {
+    const draining = this.#tracker.drain(timeoutMs);
+    this.#stopFetching();
+    await draining;
+    await this.#release();
+    this.#resolveClosed(undefined);
+  });
+
+  readonly #end = once(async (error: Error): Promise<void> => {
+    this.#tracker.abandon();
+    this.#stopFetching();
+    await this.#release();
+    this.#resolveClosed(error);
+  });
+
+  #stopFetching(): void {
+    this.#abort.abort();
+    try {
+      this.#fetch?.stop();
+    } catch {
+      // already stopped
+    }
+  }
+
+  async #release(): Promise<void> {
+    this.#tracker.abandon();
+    clearInterval(this.#working);
+    for (const m of this.#unsettled) this.#settle(() => m.nak());
+    this.#unsettled.clear();
+    // The loop ends at its next step; a JetStream API call in flight is not waited for beyond 1 s.
+    if (this.#loop) await Promise.race([this.#loop.catch(() => undefined), delay(1_000)]);
+    if (this.#init.group === undefined && this.#consumerName !== undefined && !this.#init.nc.isClosed()) {
+      try {
+        await this.#init.jsm.consumers.delete(this.#stream, this.#consumerName);
+      } catch (error) {
+        this.#init.logger.debug(
+          { err: error, consumer: this.#consumerName },
+          'nats: could not delete ephemeral consumer',
+        );
+      }
+    }
+    this.#init.onClosed(this);
+  }
+}

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+/** Configuration of streams the adapter creates on demand (see `createStreams`). */
+export const natsStreamOptionsSchema = z.strictObject({
+  /** `file` keeps messages across server restarts; `memory` is faster and volatile. */
+  storage: z.enum(['file', 'memory']).default('file'),
+  /** Drop messages older than this (0 = keep until other limits apply). */
+  maxAgeMs: z.number().int().nonnegative().default(0),
+  /** Window within which a second message with the same `Nats-Msg-Id` is dropped (server default 2 min). */
+  duplicateWindowMs: z.number().int().positive().default(120_000),
+  /** Keep at most this many messages (-1 = unlimited). */
+  maxMsgs: z.number().int().min(-1).default(-1),
+  /** Keep at most this many bytes (-1 = unlimited). */
+  maxBytes: z.number().int().min(-1).default(-1),
+  /** Replicas in a clustered JetStream (1 on a single server). */
+  replicas: z.number().int().min(1).max(5).default(1),
+});
+
+/** Options schema of `nats://` connections (see {@link NatsTransportOptions}). */
+export const natsOptionsSchema = z.strictObject({
+  /**
+   * Create a stream when a JetStream address's subject is captured by none: named after the subject
+   * (sanitised) or the address's `stream`, capturing just that subject. Off: such an address fails
+   * with an AddressError.
+   */
+  createStreams: z.boolean().default(false),
+  /** Settings of streams created on demand. */
+  stream: natsStreamOptionsSchema.default(() => natsStreamOptionsSchema.parse({})),
+  /** JetStream redelivers a message not acked within this time (consumer `ack_wait`). */
+  ackWaitMs: z.number().int().min(1000).default(30_000),
+  /** Most deliveries of one message, after which JetStream stops redelivering it (-1 = unlimited). */
+  maxDeliver: z.number().int().min(-1).default(-1),
+  /** How often a still-unsettled delivery tells JetStream it is being worked on (`+WPI`); default ackWait/3. */
+  workingIntervalMs: z.number().int().min(100).optional(),
+  /** Lifetime of one pull request; an idle subscription re-pulls this often. */
+  fetchExpiresMs: z.number().int().min(1000).default(5_000),
+  /** A consumer of a subscription without a group is removed by the server after this long without a pull. */
+  ephemeralInactiveMs: z.number().int().min(1000).default(60_000),
+  /** Wait for the server to confirm each ack (`ackAck`) before `ack()` resolves. */
+  confirmAcks: z.boolean().default(true),
+  /** Timeout of JetStream API calls, PubAcks and confirmed acks. */
+  requestTimeoutMs: z.number().int().positive().default(10_000),
+  /** Timeout of the first connection. */
+  connectTimeoutMs: z.number().int().positive().default(5_000),
+  /** Reconnect attempts after a lost connection (-1 = forever). */
+  maxReconnectAttempts: z.number().int().min(-1).default(-1),
+  /** Wait between reconnect attempts to the same server. */
+  reconnectTimeWaitMs: z.number().int().nonnegative().default(1_000),
+  /** Core NATS subscriptions: messages kept waiting for a free handler slot before the oldest are dropped. */
+  maxPendingCore: z.number().int().positive().default(65_536),
+  /** Connection name shown by the server (`connz`). */
+  name: z.string().min(1).default('polybus'),
+});
+
+/** Validated options of a `nats://` connection (the output of {@link natsOptionsSchema}). */
+export type NatsTransportOptions = z.output<typeof natsOptionsSchema>;
+
+/** Validated settings of streams created on demand. */
+export type NatsStreamOptions = z.output<typeof natsStreamOptionsSchema>;

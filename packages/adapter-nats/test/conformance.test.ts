@@ -1,0 +1,22 @@
+import { describeConformance, requireBroker } from '@polybus/core/testing';
+import { natsTransport } from './nats-test-env.js';
+
+const up = await requireBroker('nats', '127.0.0.1', 4222);
+
+if (up) {
+  describeConformance({
+    name: 'nats JetStream',
+    createTransport: () => natsTransport(),
+    // A unique subject; its stream is created on demand (createStreams: true).
+    address: (name) => `pb.${name}`,
+    invalidAddress: 'not a subject',
+  });
+
+  describeConformance({
+    name: 'nats core',
+    createTransport: () => natsTransport(),
+    address: (name) => ({ subject: `pbcore.${name}`, core: true }),
+    invalidAddress: { subject: 'bad subject', core: true },
+    capabilities: natsTransport().capabilitiesFor({ subject: 'x', core: true }),
+  });
+}
