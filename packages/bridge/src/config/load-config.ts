@@ -1,0 +1,244 @@
+import { readFile } from 'node:fs/promises';
+import { type AdapterRegistry, redactText, schemeOf } from '@polybus/core';
+import { isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { compileExpression } from '../route/expressions.js';
+import { ConfigFileError, type ConfigProblem, formatPath } from './config-problem.js';
+import { endpointAddress, sameEndpoint } from './endpoint.js';
+import { substituteEnv } from './env.js';
+import { type BridgeConfig, configSchema } from './schema.js';
+
+/** Options of {@link loadConfig} / {@link parseConfig}. */
+export interface LoadConfigOptions {
+  /** Adapters the config may use; connection options and addresses are validated against them. */
+  readonly registry: AdapterRegistry;
+  /** Variables for `${VAR}` substitution. @defaultValue process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** A validated config and the file it came from. */
+export interface LoadedConfig {
+  readonly file: string;
+  readonly config: BridgeConfig;
+}
+
+type Path = readonly (string | number)[];
+
+/**
+ * Reads, substitutes, parses and validates a config file. Rejects with {@link ConfigFileError}
+ * listing every problem (`file:line: path: message`), including a missing or unreadable file. Does
+ * not connect anything.
+ */
+export async function loadConfig(file: string, options: LoadConfigOptions): Promise<LoadedConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigFileError([
+      {
+        file,
+        path: '(root)',
+        message: code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(error)})`,
+      },
+    ]);
+  }
+  return parseConfig(text, file, options);
+}
+
+/**
+ * Validates config text (see {@link loadConfig}); `file` is only used in messages. Throws
+ * {@link ConfigFileError}. Pure but for reading `options.env`.
+ */
+export function parseConfig(text: string, file: string, options: LoadConfigOptions): LoadedConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const problems: ConfigProblem[] = [];
+  const lineOf = (path: Path): number | undefined => nodeLine(doc.contents as Node | null, path, lineCounter);
+  const add = (path: Path, message: string): void => {
+    problems.push({ file, line: lineOf(path), path: formatPath(path), message: redactText(message) });
+  };
+
+  if (doc.errors.length > 0) {
+    // The first errors say what is wrong; later ones are usually consequences.
+    for (const error of doc.errors.slice(0, 3)) {
+      const line = error.linePos?.[0]?.line ?? lineCounter.linePos(error.pos[0]).line;
+      problems.push({ file, line, path: '(root)', message: `YAML: ${error.message.split('\n')[0]}` });
+    }
+    throw new ConfigFileError(problems);
+  }
+
+  const raw: unknown = doc.toJS() ?? {};
+  const { value, missing } = substituteEnv(raw, options.env ?? process.env);
+  for (const m of missing)
+    add(m.path, `environment variable ${m.name} is not set (use \${${m.name}:-default} for a default)`);
+
+  const parsed = configSchema.safeParse(value);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) reportIssue(issue, [], add);
+    throw new ConfigFileError(problems);
+  }
+  const config = parsed.data;
+  checkSemantics(config, options.registry, add);
+  if (problems.length > 0) throw new ConfigFileError(problems);
+  return { file, config };
+}
+
+function reportIssue(
+  issue: z.core.$ZodIssue,
+  prefix: Path,
+  add: (path: Path, message: string) => void,
+): void {
+  const path = [...prefix, ...(issue.path as (string | number)[])];
+  if (issue.code === 'unrecognized_keys') {
+    for (const key of issue.keys) add([...path, key], 'unknown key');
+    return;
+  }
+  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
+    add(path, 'required');
+    return;
+  }
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    // Report the branch that got furthest (most path segments), which is what the user meant.
+    const best = [...issue.errors].sort((a, b) => depth(b) - depth(a))[0] ?? [];
+    if (depth(best) > 0) {
+      for (const inner of best) reportIssue(inner, path, add);
+      return;
+    }
+  }
+  add(path, issue.message);
+}
+
+function depth(issues: readonly z.core.$ZodIssue[]): number {
+  return Math.max(0, ...issues.map((i) => i.path.length + (i.code === 'unrecognized_keys' ? 1 : 0)));
+}
+
+/** Checks that need the registry or span several parts of the config. */
+function checkSemantics(
+  config: BridgeConfig,
+  registry: AdapterRegistry,
+  add: (path: Path, message: string) => void,
+): void {
+  const descriptors = new Map<string, ReturnType<AdapterRegistry['resolve']>>();
+  for (const [name, connection] of Object.entries(config.connections)) {
+    const url = typeof connection === 'string' ? connection : connection.url;
+    const path = typeof connection === 'string' ? ['connections', name] : ['connections', name, 'url'];
+    try {
+      schemeOf(url);
+      const descriptor = registry.resolve(url);
+      descriptors.set(name, descriptor);
+      const options = typeof connection === 'string' ? {} : (connection.options ?? {});
+      const result = descriptor.optionsSchema.safeParse(options);
+      if (!result.success) {
+        for (const issue of result.error.issues) reportIssue(issue, ['connections', name, 'options'], add);
+      }
+    } catch (error) {
+      add(path, error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  const routeNames = new Set<string>();
+  config.routes.forEach((route, r) => {
+    const base = ['routes', r] as const;
+    if (routeNames.has(route.name)) add([...base, 'name'], `duplicate route name "${route.name}"`);
+    routeNames.add(route.name);
+
+    const endpoint = (
+      value: Record<string, unknown> & { connection: string },
+      path: Path,
+      kind: string,
+    ): void => {
+      if (!(value.connection in config.connections)) {
+        add(
+          [...path, 'connection'],
+          `unknown connection "${value.connection}" (defined: ${Object.keys(config.connections).join(', ') || 'none'})`,
+        );
+        return;
+      }
+      const descriptor = descriptors.get(value.connection);
+      if (!descriptor) return;
+      const address = endpointAddress(value as Parameters<typeof endpointAddress>[0]);
+      const result = descriptor.addressSchema.safeParse(address);
+      if (!result.success) {
+        const addressPath = typeof address === 'string' ? [...path, 'address'] : path;
+        for (const issue of result.error.issues) {
+          if (typeof address === 'string') add(addressPath, issue.message);
+          else reportIssue(issue, addressPath, add);
+        }
+        if (typeof address !== 'string' && Object.keys(address).length === 0) {
+          add(
+            path,
+            `no address: give the ${descriptor.scheme} address keys (or \`address\`) for this ${kind}`,
+          );
+        }
+      }
+      if (kind === 'source' && value.group !== undefined && !descriptor.capabilities.consumerGroups) {
+        add([...path, 'group'], `${descriptor.scheme} connections have no consumer groups`);
+      }
+      if (kind === 'source' && value.startFrom === 'earliest' && !descriptor.capabilities.replay) {
+        add(
+          [...path, 'startFrom'],
+          `${descriptor.scheme} connections cannot replay from the earliest message`,
+        );
+      }
+    };
+
+    endpoint(route.from, [...base, 'from'], 'source');
+    route.to.forEach((sink, s) => {
+      endpoint(sink, [...base, 'to', s], 'sink');
+      if (sameEndpoint(route.from, sink))
+        add([...base, 'to', s], 'a route must not send to its own source address');
+      if (sink.when !== undefined) compileCheck(sink.when, [...base, 'to', s, 'when'], add);
+    });
+    if (route.deadLetter) {
+      endpoint(route.deadLetter, [...base, 'deadLetter'], 'dead-letter target');
+      if (sameEndpoint(route.from, route.deadLetter))
+        add([...base, 'deadLetter'], 'the dead-letter target must not be the source address');
+    }
+    if (route.filter !== undefined) compileCheck(route.filter, [...base, 'filter'], add);
+    if (route.transform) {
+      const t = route.transform;
+      if (t.body !== undefined) compileCheck(t.body, [...base, 'transform', 'body'], add);
+      if (t.key !== undefined) compileCheck(t.key, [...base, 'transform', 'key'], add);
+      for (const [name, source] of Object.entries(t.headers ?? {}))
+        compileCheck(source, [...base, 'transform', 'headers', name], add);
+    }
+    if (route.retry.maxDelay < route.retry.initialDelay)
+      add([...base, 'retry', 'maxDelay'], 'must be >= initialDelay');
+  });
+}
+
+function compileCheck(source: string, path: Path, add: (path: Path, message: string) => void): void {
+  try {
+    compileExpression(source);
+  } catch (error) {
+    add(path, error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** The 1-based line of the deepest existing node along `path`. */
+function nodeLine(root: Node | null, path: Path, lineCounter: LineCounter): number | undefined {
+  let node: Node | null = root;
+  let line = node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
+  for (const part of path) {
+    if (!node) break;
+    let next: Node | null = null;
+    if (isMap(node)) {
+      const pair = node.items.find((item) => {
+        const key = item.key as { value?: unknown } | null;
+        return key !== null && typeof key === 'object' && String(key.value) === String(part);
+      });
+      if (pair) {
+        const keyNode = pair.key as Node;
+        if (keyNode?.range) line = lineCounter.linePos(keyNode.range[0]).line;
+        next = (pair.value as Node | null) ?? null;
+      }
+    } else if (isSeq(node) && typeof part === 'number') {
+      next = (node.items[part] as Node | undefined) ?? null;
+      if (next?.range) line = lineCounter.linePos(next.range[0]).line;
+    }
+    if (!next) break;
+    node = next;
+  }
+  return line;
+}
