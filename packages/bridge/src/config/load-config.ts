@@ -72,6 +72,7 @@ export function parseConfig(text: string, file: string, options: LoadConfigOptio
   const { value, missing } = substituteEnv(raw, options.env ?? process.env);
   for (const m of missing)
     add(m.path, `environment variable ${m.name} is not set (use \${${m.name}:-default} for a default)`);
+  if (problems.length > 0) throw new ConfigFileError(problems);
 
   const parsed = configSchema.safeParse(value);
   if (!parsed.success) {
