@@ -70,11 +70,14 @@ export class AmqpConnection {
   /**
    * Opens the first connection, trying `connectAttempts` times with backoff; rejects with a
    * {@link ConnectionError} after the last failure (the state is then `down`). A second call while
-   * opening or up returns the same promise / resolves at once; after `down` it tries again.
+   * opening returns the same promise; while up or reconnecting after a loss it resolves at once;
+   * after `down` it tries again.
    */
   open(): Promise<void> {
     if (this.#state === 'closed') return Promise.reject(new ClosedError('amqp transport is closed'));
     if (this.#state === 'up') return Promise.resolve();
+    // Reconnecting after a loss: the reconnect loop is on it, operations wait for it.
+    if (this.#state === 'connecting' && this.#opening === undefined) return Promise.resolve();
     this.#opening ??= this.#openFirst().finally(() => {
       this.#opening = undefined;
     });

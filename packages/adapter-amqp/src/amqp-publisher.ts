@@ -69,18 +69,18 @@ export class AmqpPublisher {
     if (prepared.length === 0) return;
     const timeoutMs = this.#options.publishTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
+    const deadline = { passed: false };
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new TimeoutError(
-              `amqp publish of ${prepared.length} message(s) not confirmed within ${timeoutMs} ms`,
-            ),
+      timer = setTimeout(() => {
+        deadline.passed = true;
+        reject(
+          new TimeoutError(
+            `amqp publish of ${prepared.length} message(s) not confirmed within ${timeoutMs} ms`,
           ),
-        timeoutMs,
-      );
+        );
+      }, timeoutMs);
     });
-    const work = this.#send(target, prepared, timeoutMs);
+    const work = this.#send(target, prepared, timeoutMs, deadline);
     work.catch(() => undefined);
     try {
       await Promise.race([work, timeout]);
@@ -93,6 +93,7 @@ export class AmqpPublisher {
     target: AmqpTarget,
     prepared: ReadonlyArray<{ message: Message; properties: ReturnType<typeof toAmqpProperties> }>,
     timeoutMs: number,
+    deadline: { passed: boolean },
   ): Promise<void> {
     const pc = await this.#channelFor(timeoutMs);
     if (target.kind === 'topic' && !pc.declared.has(target.exchange)) {
@@ -107,6 +108,8 @@ export class AmqpPublisher {
     for (const { message, properties } of prepared) {
       const route = routeOf(target, message.key, this.#options.mandatoryTopicPublish);
       if (!pc.open) throw this.#channelError(pc, undefined, target);
+      // The caller got a TimeoutError already: do not send what it believes unsent.
+      if (deadline.passed) throw new TimeoutError('amqp publish timed out');
       let flowing = true;
       const confirmed = new Promise<void>((resolve, reject) => {
         const callback = (error: unknown): void => {

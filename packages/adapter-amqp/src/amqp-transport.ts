@@ -90,12 +90,6 @@ export class AmqpTransport implements Transport {
    */
   async connect(): Promise<void> {
     if (this.#closing) throw new ClosedError('amqp transport is closed');
-    if (this.#connection.state === 'up' || this.#connection.state === 'connecting') {
-      if (this.#connection.current === undefined && this.#connection.state === 'connecting') {
-        await this.#connection.open();
-      }
-      return;
-    }
     await this.#connection.open();
   }
 

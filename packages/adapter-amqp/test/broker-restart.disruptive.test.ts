@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createMessage, type HealthStatus } from '@polybus/core';
-import { requireBroker, uniqueName } from '@polybus/core/testing';
+import { deferred, requireBroker, uniqueName } from '@polybus/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AmqpTransport, amqpAdapter } from '../src/index.js';
 
@@ -102,5 +102,56 @@ describe.runIf(up)('amqp: RabbitMQ restart under load', () => {
 
     await consumer.close({ timeoutMs: 2_000 });
     await publisher.close({ timeoutMs: 2_000 });
+  });
+
+  it('during an outage a publish waits for the connection, bounded by publishTimeoutMs, and never vanishes', async () => {
+    const patient = new AmqpTransport(
+      url,
+      amqpAdapter.optionsSchema.parse({ publishTimeoutMs: 90_000 }),
+      silent,
+    );
+    const hasty = new AmqpTransport(
+      url,
+      amqpAdapter.optionsSchema.parse({ publishTimeoutMs: 1_000 }),
+      silent,
+    );
+    await patient.connect();
+    await hasty.connect();
+    const address = uniqueName('outage');
+    const ids: string[] = [];
+    const got = deferred();
+    await patient.subscribe(
+      address,
+      async (d) => {
+        ids.push(d.message.id);
+        await d.ack();
+        got.resolve();
+      },
+      { group: uniqueName('g') },
+    );
+    await run('bash', [brokersScript, 'stop', 'rabbitmq'], { timeout: 120_000 });
+    try {
+      const waitForState = async (t: AmqpTransport) => {
+        for (let i = 0; i < 100 && t.health().state !== 'connecting'; i++)
+          await new Promise((r) => setTimeout(r, 50));
+        return t.health().state;
+      };
+      expect(await waitForState(hasty)).toBe('connecting');
+      const m = createMessage({ body: 'during the outage' });
+      const waiting = patient.publish(address, [m]);
+      const timedOut = await hasty.publish(address, [createMessage({ body: 'x' })]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(timedOut).toMatchObject({ code: 'TIMEOUT', retriable: true });
+      await run('bash', [brokersScript, 'start', 'rabbitmq'], { timeout: 120_000 });
+      await waiting;
+      await got.promise;
+      expect(ids).toEqual([m.id]);
+    } finally {
+      await run('bash', [brokersScript, 'up', 'rabbitmq']).catch(() => undefined);
+      await patient.close({ timeoutMs: 1_000 });
+      await hasty.close({ timeoutMs: 1_000 });
+    }
   });
 });
