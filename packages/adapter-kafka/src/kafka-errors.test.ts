@@ -1,0 +1,82 @@
+import { AddressError, BrokerError, ClosedError, ConnectionError, MessageTooLargeError } from '@polybus/core';
+import kafkajs from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { mapKafkaError } from './kafka-errors.js';
+
+const {
+  KafkaJSConnectionError,
+  KafkaJSNumberOfRetriesExceeded,
+  KafkaJSProtocolError,
+  KafkaJSRequestTimeoutError,
+} = kafkajs;
+
+const protocol = (type: string, retriable: boolean): Error =>
+  new KafkaJSProtocolError({ message: `protocol ${type}`, type, code: 0, retriable });
+const ctx = { operation: 'publish to "t"', autoCreateTopics: false };
+
+describe('mapKafkaError', () => {
+  it('maps MESSAGE_TOO_LARGE and RECORD_LIST_TOO_LARGE to MessageTooLargeError', () => {
+    for (const type of ['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']) {
+      const e = mapKafkaError(protocol(type, false), ctx);
+      expect(e).toBeInstanceOf(MessageTooLargeError);
+      expect(e.retriable).toBe(false);
+    }
+  });
+
+  it('maps an unknown topic to a non-retriable AddressError when topics are not auto-created', () => {
+    const e = mapKafkaError(protocol('UNKNOWN_TOPIC_OR_PARTITION', true), ctx);
+    expect(e).toBeInstanceOf(AddressError);
+    expect(e.retriable).toBe(false);
+    const transient = mapKafkaError(protocol('UNKNOWN_TOPIC_OR_PARTITION', true), {
+      ...ctx,
+      autoCreateTopics: true,
+    });
+    expect(transient).toBeInstanceOf(BrokerError);
+    expect(transient.retriable).toBe(true);
+  });
+
+  it('maps an invalid topic name to AddressError', () => {
+    expect(mapKafkaError(protocol('INVALID_TOPIC_EXCEPTION', false), ctx)).toBeInstanceOf(AddressError);
+  });
+
+  it('unwraps KafkaJSNumberOfRetriesExceeded to the protocol error inside', () => {
+    const wrapped = new KafkaJSNumberOfRetriesExceeded(protocol('NOT_LEADER_FOR_PARTITION', true), {
+      retryCount: 5,
+      retryTime: 100,
+    });
+    const e = mapKafkaError(wrapped, ctx);
+    expect(e).toBeInstanceOf(BrokerError);
+    expect(e.retriable).toBe(true);
+    expect(e.details?.type).toBe('NOT_LEADER_FOR_PARTITION');
+    expect(e.cause).toBe(wrapped);
+  });
+
+  it('maps network failures and timeouts to a retriable ConnectionError', () => {
+    const down = mapKafkaError(new KafkaJSConnectionError('Connection error: ECONNREFUSED'), ctx);
+    expect(down).toBeInstanceOf(ConnectionError);
+    expect(down.retriable).toBe(true);
+    const retried = mapKafkaError(
+      new KafkaJSNumberOfRetriesExceeded(new KafkaJSConnectionError('closed'), {
+        retryCount: 5,
+        retryTime: 1,
+      }),
+      ctx,
+    );
+    expect(retried).toBeInstanceOf(ConnectionError);
+    expect(mapKafkaError(new KafkaJSRequestTimeoutError('Request Produce timed out'), ctx)).toBeInstanceOf(
+      ConnectionError,
+    );
+  });
+
+  it('keeps kafkajs retriable on other broker errors and passes PolybusErrors through', () => {
+    expect(mapKafkaError(protocol('CORRUPT_MESSAGE', false), ctx).retriable).toBe(false);
+    expect(mapKafkaError(protocol('NOT_ENOUGH_REPLICAS', true), ctx).retriable).toBe(true);
+    const closed = new ClosedError('closed');
+    expect(mapKafkaError(closed, ctx)).toBe(closed);
+  });
+
+  it('never puts credentials in the message', () => {
+    const e = mapKafkaError(new KafkaJSConnectionError('failed kafka://user:secret@host:9092'), ctx);
+    expect(e.message).not.toContain('secret');
+  });
+});

@@ -1,0 +1,64 @@
+import { ConfigError, redactUrl } from '@polybus/core';
+import { z } from 'zod';
+
+/** Options schema of `kafka://` connections; the single source for validation and docs. */
+export const kafkaOptionsSchema = z.strictObject({
+  /** kafkajs client id (shows in broker logs and quotas). */
+  clientId: z.string().min(1).default('polybus'),
+  /** Create a missing topic on first publish/subscribe (admin client). When false, a missing topic is an AddressError. */
+  autoCreateTopics: z.boolean().default(true),
+  /** Partitions of auto-created topics. */
+  topicPartitions: z.number().int().positive().default(3),
+  /** Replication factor of auto-created topics (-1: the broker's `default.replication.factor`). */
+  replicationFactor: z.number().int().min(-1).default(-1),
+  /** Largest body accepted; the broker's `message.max.bytes` (1048588 by default) bounds a whole record batch. */
+  maxMessageBytes: z.number().int().positive().default(1_000_000),
+  /** Consumer session timeout: a member silent this long is removed from its group. */
+  sessionTimeoutMs: z.number().int().positive().default(30_000),
+  /** How long the group waits for members to rejoin during a rebalance. */
+  rebalanceTimeoutMs: z.number().int().positive().default(60_000),
+  /** Heartbeat interval (also while a handler runs long). */
+  heartbeatIntervalMs: z.number().int().positive().default(3_000),
+  /** How often acked offsets are committed (also on rebalance and close). */
+  commitIntervalMs: z.number().int().positive().default(1_000),
+  /** Pause before a nacked message is read again when the nack gives no `delayMs`. */
+  nackBackoffMs: z.number().int().min(0).default(50),
+  /** Longest a fetch waits on the broker for new records. */
+  fetchMaxWaitMs: z.number().int().positive().default(500),
+  /** TCP connect timeout. */
+  connectionTimeoutMs: z.number().int().positive().default(3_000),
+  /** Timeout of one broker request. */
+  requestTimeoutMs: z.number().int().positive().default(30_000),
+  /** kafkajs retries of one operation before it fails (producer send, admin calls). */
+  retries: z.number().int().min(0).default(5),
+  /** How long `subscribe()` waits for the group join before failing with a TimeoutError. */
+  joinTimeoutMs: z.number().int().positive().default(60_000),
+  /** Use TLS with the system CAs (SASL is not supported yet). */
+  ssl: z.boolean().default(false),
+});
+
+/** Options of a `kafka://` connection (see {@link kafkaOptionsSchema} for defaults). */
+export type KafkaTransportOptions = z.infer<typeof kafkaOptionsSchema>;
+
+/**
+ * Parses `kafka://host:port[,host:port...]` into kafkajs broker addresses (port 9092 when absent).
+ * Throws {@link ConfigError} for anything else; credentials in the URL are refused (SASL is future work).
+ */
+export function parseKafkaUrl(url: string): string[] {
+  const match = /^kafka:\/\/([^/?#]*)\/?$/i.exec(url.trim());
+  if (!match)
+    throw new ConfigError(`invalid kafka URL "${redactUrl(url)}": expected kafka://host:port[,host:port]`);
+  const hosts = match[1]!;
+  if (hosts.includes('@'))
+    throw new ConfigError(`kafka URL "${redactUrl(url)}": credentials (SASL) are not supported yet`);
+  const brokers = hosts
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '');
+  if (brokers.length === 0) throw new ConfigError(`kafka URL "${redactUrl(url)}" names no broker`);
+  return brokers.map((b) => {
+    const m = /^(\[[^\]]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(b);
+    if (!m) throw new ConfigError(`kafka URL "${redactUrl(url)}": invalid broker "${b}"`);
+    return `${m[1]}:${m[2] ?? '9092'}`;
+  });
+}

@@ -1,0 +1,379 @@
+import {
+  type Address,
+  type CloseOptions,
+  type DeliveryHandler,
+  DeliveryTracker,
+  delay,
+  type Logger,
+  once,
+  type Subscription,
+  TimeoutError,
+} from '@polybus/core';
+import kafkajs, { type Admin, type Consumer, type EachMessagePayload, type Kafka } from 'kafkajs';
+import type { KafkaTransportOptions } from './kafka-options.js';
+import { fromKafkaRecord } from './kafka-record.js';
+import { OffsetTracker } from './offset-tracker.js';
+
+const { isRebalancing } = kafkajs as unknown as { isRebalancing: (e: unknown) => boolean };
+
+/** What a {@link KafkaSubscription} needs from its transport. */
+export interface KafkaSubscriptionInit {
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly topic: string;
+  readonly partitionCount: number;
+  readonly address: Address;
+  /** The Kafka group id (the user's group, or a random private one). */
+  readonly groupId: string;
+  /** The user's group name, absent for a private ephemeral subscription. */
+  readonly group: string | undefined;
+  readonly handler: DeliveryHandler;
+  readonly maxInFlight: number;
+  readonly from: 'latest' | 'earliest';
+  readonly options: KafkaTransportOptions;
+  readonly logger: Logger;
+  readonly onClosed: (subscription: KafkaSubscription) => void;
+  /** Test hook: called after every successful offset commit with what was committed. */
+  readonly onCommit?: (commits: ReadonlyArray<{ partition: number; offset: string }>) => void;
+}
+
+type Outcome =
+  | { kind: 'ack' }
+  | { kind: 'nack'; delayMs: number }
+  | { kind: 'aborted' }
+  | { kind: 'rebalance'; error: unknown };
+
+interface CommitMetadata {
+  deliveredUpTo?: string;
+}
+
+/**
+ * One Kafka consumer-group member consuming one topic.
+ *
+ * Ordering and concurrency: messages of one partition are handled one at a time, in offset order
+ * (so messages of one key are ordered); up to `min(maxInFlight, partitions)` partitions are handled
+ * concurrently. A delivery is in flight until settled; the kafkajs consumer heartbeats while it waits.
+ *
+ * Offsets are committed manually (periodically, on rebalance and on close) and only up to the highest
+ * contiguous acked offset ({@link OffsetTracker}); commit metadata records how far this member
+ * delivered, so a later owner reports `attempt >= 2` for redeliveries. A nack pauses the partition
+ * for the delay, then seeks back to the nacked offset. Created by {@link KafkaTransport.subscribe}.
+ */
+export class KafkaSubscription implements Subscription {
+  readonly #init: KafkaSubscriptionInit;
+  readonly #consumer: Consumer;
+  readonly #tracker: DeliveryTracker;
+  readonly #offsets = new OffsetTracker();
+  readonly #abort = new AbortController();
+  readonly #lastCommitted = new Map<number, string>();
+  #owned = new Set<number>();
+  #epoch = 0;
+  #rebalancing = false;
+  #stopping = false;
+  #assignmentReady: Promise<void> = Promise.resolve();
+  #commitChain: Promise<void> = Promise.resolve();
+  #commitTimer: NodeJS.Timeout | undefined;
+  #joined!: () => void;
+  readonly #joinedPromise = new Promise<void>((resolve) => {
+    this.#joined = resolve;
+  });
+  #resolveClosed!: (value: Error | undefined) => void;
+  /** Resolves when the subscription ended: by `close()` (undefined) or a fatal consumer error. */
+  readonly closed = new Promise<Error | undefined>((resolve) => {
+    this.#resolveClosed = resolve;
+  });
+
+  /** Creates the member; {@link start} joins the group. Does no I/O. */
+  constructor(init: KafkaSubscriptionInit) {
+    this.#init = init;
+    const { options } = init;
+    this.#tracker = new DeliveryTracker({
+      maxInFlight: init.maxInFlight,
+      onHandlerError: (error, delivery) =>
+        init.logger.warn(
+          { err: error, messageId: delivery.message.id, topic: init.topic },
+          'kafka: handler failed, message nacked',
+        ),
+    });
+    this.#consumer = init.kafka.consumer({
+      groupId: init.groupId,
+      sessionTimeout: options.sessionTimeoutMs,
+      rebalanceTimeout: options.rebalanceTimeoutMs,
+      heartbeatInterval: options.heartbeatIntervalMs,
+      maxWaitTimeInMs: options.fetchMaxWaitMs,
+      allowAutoTopicCreation: false,
+      retry: { retries: options.retries },
+    });
+    const { events } = this.#consumer;
+    this.#consumer.on(events.GROUP_JOIN, ({ payload }) =>
+      this.#onAssigned(payload.memberAssignment[init.topic] ?? []),
+    );
+    this.#consumer.on(events.REBALANCING, () => {
+      // Commit what is safe under the old generation before kafkajs rejoins, then hold commits.
+      void this.#commit(true);
+      this.#rebalancing = true;
+    });
+    this.#consumer.on(events.CRASH, ({ payload }) => {
+      this.#rebalancing = true;
+      init.logger.warn(
+        { err: payload.error, topic: init.topic, restart: payload.restart },
+        payload.restart ? 'kafka: consumer failed, restarting' : 'kafka: consumer failed',
+      );
+      if (!payload.restart && !this.#stopping) void this.#shutdown(0, payload.error);
+    });
+  }
+
+  /** Deliveries handed to the handler and not yet settled. */
+  get inFlight(): number {
+    return this.#tracker.inFlight;
+  }
+
+  /**
+   * Presets a new group's offsets (end of log for `latest`, start for `earliest`) so that nothing
+   * published after this resolves is skipped, joins the group and resolves once partitions are
+   * assigned. Rejects (after cleaning up) with a PolybusError when the join fails or times out.
+   */
+  async start(): Promise<void> {
+    const { options, topic } = this.#init;
+    try {
+      await this.#presetOffsets();
+      await this.#consumer.connect();
+      await this.#consumer.subscribe({ topics: [topic], fromBeginning: this.#init.from === 'earliest' });
+      await this.#consumer.run({
+        autoCommit: false,
+        partitionsConsumedConcurrently: Math.max(
+          1,
+          Math.min(this.#init.maxInFlight, this.#init.partitionCount),
+        ),
+        eachMessage: (payload) => this.#onMessage(payload),
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const joined = await Promise.race([
+        this.#joinedPromise.then(() => true),
+        this.closed.then(() => false),
+        new Promise<false>((resolve) => {
+          timer = setTimeout(() => resolve(false), options.joinTimeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!joined)
+        throw new TimeoutError(
+          `kafka: group "${this.#init.groupId}" did not assign partitions of "${topic}" in time`,
+        );
+      this.#commitTimer = setInterval(() => void this.#commit(false), options.commitIntervalMs);
+      this.#commitTimer.unref();
+    } catch (error) {
+      await this.#shutdown(0, undefined);
+      throw error;
+    }
+  }
+
+  /** See {@link Subscription.close}: drains, commits the contiguous acked offsets, leaves the group. */
+  readonly close = (options: CloseOptions = {}): Promise<void> =>
+    this.#shutdown(options.timeoutMs ?? 30_000, undefined);
+
+  readonly #shutdown = once(async (timeoutMs: number, fatal: Error | undefined): Promise<void> => {
+    this.#stopping = true;
+    clearInterval(this.#commitTimer);
+    try {
+      this.#consumer.pause([{ topic: this.#init.topic }]);
+    } catch {
+      // not running yet
+    }
+    await this.#tracker.drain(timeoutMs);
+    this.#tracker.abandon();
+    this.#abort.abort();
+    await this.#commit(false);
+    await this.#consumer
+      .disconnect()
+      .catch((error: unknown) =>
+        this.#init.logger.debug({ err: error }, 'kafka: consumer disconnect failed'),
+      );
+    if (this.#init.group === undefined) {
+      await this.#init.admin
+        .deleteGroups([this.#init.groupId])
+        .catch((error: unknown) =>
+          this.#init.logger.debug({ err: error }, 'kafka: could not delete ephemeral group'),
+        );
+    }
+    this.#init.onClosed(this);
+    this.#resolveClosed(fatal);
+  });
+
+  async #presetOffsets(): Promise<void> {
+    const { admin, groupId, topic } = this.#init;
+    const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const partitions = committed.find((t) => t.topic === topic)?.partitions ?? [];
+    const missing = partitions.filter((p) => Number(p.offset) < 0).map((p) => p.partition);
+    if (missing.length === 0) return;
+    const marks = await admin.fetchTopicOffsets(topic);
+    const target = missing.map((partition) => {
+      const mark = marks.find((m) => m.partition === partition);
+      return { partition, offset: (this.#init.from === 'earliest' ? mark?.low : mark?.high) ?? '0' };
+    });
+    try {
+      await admin.setOffsets({ groupId, topic, partitions: target });
+    } catch (error) {
+      // Another member joined first: it set the group's starting offsets already.
+      this.#init.logger.debug({ err: error, groupId }, 'kafka: group offsets not preset (group active)');
+    }
+  }
+
+  #onAssigned(partitions: number[]): void {
+    // kafkajs rejoins eagerly: every partition is revoked and consumption restarts from committed
+    // offsets. Forget all, so late acks of revoked partitions are never committed.
+    this.#epoch++;
+    this.#offsets.reset();
+    this.#lastCommitted.clear();
+    this.#owned = new Set(partitions);
+    this.#rebalancing = false;
+    this.#init.logger.debug({ topic: this.#init.topic, partitions }, 'kafka: partitions assigned');
+    this.#assignmentReady = this.#loadDeliveryHints(partitions, this.#epoch);
+    this.#joined();
+  }
+
+  async #loadDeliveryHints(partitions: number[], epoch: number): Promise<void> {
+    if (partitions.length === 0) return;
+    const { admin, groupId, topic } = this.#init;
+    try {
+      const fetched = admin.fetchOffsets({ groupId, topics: [topic] });
+      const result = await Promise.race([fetched, delay(5_000).then(() => undefined)]);
+      if (result === undefined || epoch !== this.#epoch) return;
+      for (const p of result.find((t) => t.topic === topic)?.partitions ?? []) {
+        if (!this.#owned.has(p.partition) || !p.metadata) continue;
+        const meta = JSON.parse(p.metadata) as CommitMetadata;
+        if (typeof meta.deliveredUpTo === 'string' && /^\d+$/.test(meta.deliveredUpTo)) {
+          this.#offsets.hintPreviouslyDelivered(p.partition, meta.deliveredUpTo);
+        }
+      }
+    } catch (error) {
+      this.#init.logger.debug({ err: error }, 'kafka: could not read commit metadata');
+    }
+  }
+
+  #pauseAll(): void {
+    try {
+      this.#consumer.pause([{ topic: this.#init.topic }]);
+    } catch {
+      // consumer stopping
+    }
+  }
+
+  async #onMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+    if (this.#stopping) return this.#pauseAll();
+    await this.#assignmentReady;
+    if (!(await this.#tracker.waitForSlot()) || this.#stopping) return this.#pauseAll();
+    const epoch = this.#epoch;
+    const attempt = this.#offsets.delivered(partition, message.offset);
+    let settle!: (outcome: Outcome) => void;
+    const outcome = new Promise<Outcome>((resolve) => {
+      settle = resolve;
+    });
+    const source =
+      this.#init.group === undefined
+        ? { address: this.#init.address, partition, offset: message.offset, redelivered: attempt > 1 }
+        : {
+            address: this.#init.address,
+            group: this.#init.group,
+            partition,
+            offset: message.offset,
+            redelivered: attempt > 1,
+          };
+    this.#tracker.dispatch(this.#init.handler, {
+      message: fromKafkaRecord(topic, partition, message),
+      attempt,
+      source,
+      ack: () => {
+        if (epoch === this.#epoch) this.#offsets.ack(partition, message.offset);
+        settle({ kind: 'ack' });
+      },
+      nack: ({ delayMs }) => {
+        if (epoch === this.#epoch) this.#offsets.nack(partition, message.offset);
+        settle({ kind: 'nack', delayMs });
+      },
+    });
+    const result = await this.#whileHeartbeating(outcome, heartbeat);
+    if (result.kind === 'ack' || result.kind === 'aborted') return;
+    if (result.kind === 'rebalance') throw result.error;
+    const wait = result.delayMs > 0 ? result.delayMs : this.#init.options.nackBackoffMs;
+    const paused = await this.#whileHeartbeating(
+      delay(wait, this.#abort.signal).then((): Outcome => ({ kind: 'ack' })),
+      heartbeat,
+    );
+    if (paused.kind === 'rebalance') throw paused.error;
+    if (this.#stopping || epoch !== this.#epoch) return;
+    this.#consumer.seek({ topic, partition, offset: message.offset });
+  }
+
+  /**
+   * Waits for `work` while heartbeating, so a slow handler or a long nack delay never exceeds the
+   * session timeout. Resolves early with `aborted` on close, or `rebalance` when the group started
+   * rebalancing (the caller rethrows so kafkajs rejoins; the unsettled delivery no longer counts).
+   */
+  #whileHeartbeating(work: Promise<Outcome>, heartbeat: () => Promise<void>): Promise<Outcome> {
+    return new Promise<Outcome>((resolve) => {
+      let done = false;
+      const signal = this.#abort.signal;
+      const finish = (outcome: Outcome): void => {
+        if (done) return;
+        done = true;
+        clearInterval(timer);
+        signal.removeEventListener('abort', onAbort);
+        resolve(outcome);
+      };
+      const onAbort = (): void => finish({ kind: 'aborted' });
+      const timer = setInterval(
+        () => {
+          heartbeat().catch((error: unknown) => {
+            const type = (error as { type?: string }).type;
+            if (isRebalancing(error) || type === 'UNKNOWN_MEMBER_ID') {
+              void this.#commit(true);
+              this.#rebalancing = true;
+              finish({ kind: 'rebalance', error });
+            }
+          });
+        },
+        Math.max(100, Math.floor(this.#init.options.heartbeatIntervalMs / 2)),
+      );
+      signal.addEventListener('abort', onAbort);
+      if (signal.aborted) onAbort();
+      void work.then(finish);
+    });
+  }
+
+  /**
+   * Commits the contiguous acked offset of every owned partition that changed since the last commit.
+   * Serialised; never rejects. Skipped while rebalancing unless `force` (the pre-rejoin commit).
+   */
+  #commit(force: boolean): Promise<void> {
+    const run = async (): Promise<void> => {
+      if (this.#rebalancing && !force) return;
+      const epoch = this.#epoch;
+      const pending = this.#offsets
+        .commits(this.#owned)
+        .filter((c) => this.#lastCommitted.get(c.partition) !== `${c.offset}/${c.deliveredUpTo}`);
+      if (pending.length === 0) return;
+      try {
+        await this.#consumer.commitOffsets(
+          pending.map((c) => ({
+            topic: this.#init.topic,
+            partition: c.partition,
+            offset: c.offset,
+            metadata: JSON.stringify({ deliveredUpTo: c.deliveredUpTo } satisfies CommitMetadata),
+          })),
+        );
+        if (epoch === this.#epoch) {
+          for (const c of pending) this.#lastCommitted.set(c.partition, `${c.offset}/${c.deliveredUpTo}`);
+        }
+        this.#init.onCommit?.(pending.map((c) => ({ partition: c.partition, offset: c.offset })));
+      } catch (error) {
+        this.#init.logger.debug(
+          { err: error, topic: this.#init.topic },
+          'kafka: offset commit failed (will retry)',
+        );
+      }
+    };
+    this.#commitChain = this.#commitChain.then(run, run);
+    return this.#commitChain;
+  }
+}

@@ -1,0 +1,262 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type Address,
+  AddressError,
+  type Capabilities,
+  ClosedError,
+  type CloseOptions,
+  ConnectionError,
+  type DeliveryHandler,
+  type HealthStatus,
+  type Logger,
+  type Message,
+  MessageTooLargeError,
+  NotConnectedError,
+  once,
+  type SubscribeOptions,
+  type Subscription,
+  type Transport,
+} from '@polybus/core';
+import kafkajs, { type Admin, type Kafka, type Producer } from 'kafkajs';
+import { parseKafkaAddress } from './kafka-address.js';
+import { mapKafkaError } from './kafka-errors.js';
+import { kafkaLogCreator } from './kafka-logger.js';
+import type { KafkaTransportOptions } from './kafka-options.js';
+import { parseKafkaUrl } from './kafka-options.js';
+import { toKafkaRecord } from './kafka-record.js';
+import { KafkaSubscription } from './kafka-subscription.js';
+
+const { Kafka: KafkaClient, Partitioners, logLevel } = kafkajs;
+
+/** What every Kafka transport guarantees, apart from `maxMessageBytes` (an option). */
+export const KAFKA_CAPABILITIES: Omit<Capabilities, 'maxMessageBytes'> = Object.freeze({
+  persistent: true,
+  consumerGroups: true,
+  orderedPerKey: true,
+  nackDelay: true,
+  replay: true,
+  headers: true,
+});
+
+/** Test hooks of a {@link KafkaTransport}; not part of the stable API. */
+export interface KafkaTransportHooks {
+  /** Called after each successful offset commit of any subscription of this transport. */
+  onCommit?: (info: {
+    topic: string;
+    groupId: string;
+    commits: ReadonlyArray<{ partition: number; offset: string }>;
+  }) => void;
+}
+
+/**
+ * `kafka://host:port[,host:port]`: Apache Kafka through kafkajs.
+ *
+ * Publishing uses one idempotent producer (acks = all, one request in flight, Java-compatible murmur2
+ * key partitioning); `publish` sends each call as one batch and resolves once every record is
+ * acknowledged by all in-sync replicas. Each `subscribe` is one consumer-group member (see
+ * {@link KafkaSubscription}). Topics are created on first use when `autoCreateTopics` is on.
+ */
+export class KafkaTransport implements Transport {
+  readonly scheme = 'kafka';
+  readonly capabilities: Capabilities;
+  readonly #options: KafkaTransportOptions;
+  readonly #logger: Logger;
+  readonly #kafka: Kafka;
+  readonly #producer: Producer;
+  readonly #admin: Admin;
+  readonly #hooks: KafkaTransportHooks;
+  readonly #topics = new Map<string, Promise<number>>();
+  readonly #subscriptions = new Set<KafkaSubscription>();
+  #connecting: Promise<void> | undefined;
+  #connected = false;
+  #closed = false;
+  #lastError: string | undefined;
+
+  /** Creates an unconnected transport; throws ConfigError for an invalid URL. Does no I/O. */
+  constructor(url: string, options: KafkaTransportOptions, logger: Logger, hooks: KafkaTransportHooks = {}) {
+    this.#options = options;
+    this.#logger = logger;
+    this.#hooks = hooks;
+    this.capabilities = Object.freeze({ ...KAFKA_CAPABILITIES, maxMessageBytes: options.maxMessageBytes });
+    this.#kafka = new KafkaClient({
+      clientId: options.clientId,
+      brokers: parseKafkaUrl(url),
+      ssl: options.ssl,
+      connectionTimeout: options.connectionTimeoutMs,
+      requestTimeout: options.requestTimeoutMs,
+      retry: { retries: options.retries },
+      logLevel: logLevel.INFO,
+      logCreator: kafkaLogCreator(logger),
+    });
+    this.#producer = this.#kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: { retries: options.retries },
+    });
+    this.#admin = this.#kafka.admin({ retry: { retries: options.retries } });
+  }
+
+  /** Connects the producer and admin client. Rejects with ConnectionError; a second call is a no-op. */
+  connect(): Promise<void> {
+    if (this.#closed) return Promise.reject(new ClosedError('kafka transport is closed'));
+    this.#connecting ??= (async () => {
+      try {
+        await this.#admin.connect();
+        await this.#producer.connect();
+        this.#connected = true;
+        this.#lastError = undefined;
+      } catch (error) {
+        this.#connecting = undefined;
+        const mapped = mapKafkaError(error, {
+          operation: 'connect',
+          autoCreateTopics: this.#options.autoCreateTopics,
+        });
+        this.#lastError = mapped.message;
+        throw mapped instanceof ConnectionError
+          ? mapped
+          : new ConnectionError(mapped.message, { cause: error });
+      }
+    })();
+    return this.#connecting;
+  }
+
+  /**
+   * Sends `messages` to the topic as one batch (one produce request per partition leader) and resolves
+   * once all are acknowledged with acks = all. Rejects with AddressError (invalid or, without
+   * auto-create, unknown topic), MessageTooLargeError, ConnectionError or BrokerError (retriable as
+   * Kafka says); some records may then be stored (publish again: at-least-once). Safe concurrently.
+   */
+  async publish(address: Address, messages: readonly Message[]): Promise<void> {
+    this.#assertOpen();
+    const { topic } = parseKafkaAddress(address);
+    for (const message of messages) {
+      if (message.body.byteLength > this.#options.maxMessageBytes) {
+        throw new MessageTooLargeError(
+          `message ${message.id} is ${message.body.byteLength} bytes; kafka topic "${topic}" accepts at most ${this.#options.maxMessageBytes} (option maxMessageBytes)`,
+        );
+      }
+    }
+    if (messages.length === 0) return;
+    await this.#topic(topic);
+    try {
+      await this.#producer.send({ topic, acks: -1, messages: messages.map(toKafkaRecord) });
+      this.#lastError = undefined;
+    } catch (error) {
+      const mapped = mapKafkaError(error, {
+        operation: `publish to "${topic}"`,
+        autoCreateTopics: this.#options.autoCreateTopics,
+      });
+      if (mapped instanceof ConnectionError) this.#lastError = mapped.message;
+      throw mapped;
+    }
+  }
+
+  /**
+   * Joins the group (`options.group`, or a private random group removed on close) and resolves once
+   * partitions are assigned; a new group starts at the end of the log (`latest`) or its start
+   * (`earliest`). Rejects with AddressError, ConnectionError or TimeoutError.
+   */
+  async subscribe(
+    address: Address,
+    handler: DeliveryHandler,
+    options: SubscribeOptions = {},
+  ): Promise<Subscription> {
+    this.#assertOpen();
+    const { topic } = parseKafkaAddress(address);
+    const partitionCount = await this.#topic(topic);
+    const groupId = options.group ?? `polybus-ephemeral-${randomUUID()}`;
+    const subscription = new KafkaSubscription({
+      kafka: this.#kafka,
+      admin: this.#admin,
+      topic,
+      partitionCount,
+      address,
+      groupId,
+      group: options.group,
+      handler,
+      maxInFlight: options.maxInFlight ?? 16,
+      from: options.from ?? 'latest',
+      options: this.#options,
+      logger: this.#logger,
+      onClosed: (s) => this.#subscriptions.delete(s),
+      onCommit: (commits) => this.#hooks.onCommit?.({ topic, groupId, commits }),
+    });
+    this.#subscriptions.add(subscription);
+    try {
+      await subscription.start();
+    } catch (error) {
+      throw mapKafkaError(error, {
+        operation: `subscribe to "${topic}"`,
+        autoCreateTopics: this.#options.autoCreateTopics,
+      });
+    }
+    return subscription;
+  }
+
+  /** `closed` after close, `down` before connect, `connecting` after a connection failure, else `up`. */
+  health(): HealthStatus {
+    if (this.#closed) return { state: 'closed' };
+    if (!this.#connected)
+      return this.#lastError ? { state: 'down', detail: this.#lastError } : { state: 'down' };
+    if (this.#lastError) return { state: 'connecting', detail: this.#lastError };
+    return { state: 'up' };
+  }
+
+  /** Closes every subscription (draining, committing) and then the producer and admin client. Safe twice. */
+  readonly close = once(async (options: CloseOptions = {}): Promise<void> => {
+    this.#closed = true;
+    await Promise.all([...this.#subscriptions].map((s) => s.close(options)));
+    await this.#producer.disconnect().catch(() => undefined);
+    await this.#admin.disconnect().catch(() => undefined);
+    this.#connected = false;
+  });
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ClosedError('kafka transport is closed');
+    if (!this.#connected)
+      throw new NotConnectedError('kafka transport is not connected: call connect() first');
+  }
+
+  /** Makes sure `topic` exists (creating it when allowed) and returns its partition count; cached. */
+  #topic(topic: string): Promise<number> {
+    let known = this.#topics.get(topic);
+    if (known === undefined) {
+      known = this.#loadTopic(topic);
+      this.#topics.set(topic, known);
+      known.catch(() => this.#topics.delete(topic));
+    }
+    return known;
+  }
+
+  async #loadTopic(topic: string): Promise<number> {
+    const context = {
+      operation: `look up topic "${topic}"`,
+      autoCreateTopics: this.#options.autoCreateTopics,
+    };
+    try {
+      // listTopics never auto-creates (a metadata request for one topic would, on default brokers).
+      const existing = await this.#admin.listTopics();
+      if (!existing.includes(topic)) {
+        if (!this.#options.autoCreateTopics) {
+          throw new AddressError(`kafka topic "${topic}" does not exist and autoCreateTopics is off`);
+        }
+        await this.#admin.createTopics({
+          waitForLeaders: true,
+          topics: [
+            {
+              topic,
+              numPartitions: this.#options.topicPartitions,
+              replicationFactor: this.#options.replicationFactor,
+            },
+          ],
+        });
+      }
+      const metadata = await this.#admin.fetchTopicMetadata({ topics: [topic] });
+      return metadata.topics[0]?.partitions.length ?? 1;
+    } catch (error) {
+      throw mapKafkaError(error, context);
+    }
+  }
+}

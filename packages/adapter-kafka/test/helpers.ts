@@ -1,0 +1,55 @@
+import type { Logger } from '@polybus/core';
+import kafkajs, { type Admin } from 'kafkajs';
+import { KafkaTransport, type KafkaTransportHooks, kafkaOptionsSchema } from '../src/index.js';
+
+export const KAFKA_HOST = '127.0.0.1';
+export const KAFKA_PORT = 9092;
+export const KAFKA_URL = `kafka://${KAFKA_HOST}:${KAFKA_PORT}`;
+
+/** Silent, or console output with POLYBUS_TEST_LOG=1. */
+export const testLogger: Logger =
+  process.env.POLYBUS_TEST_LOG === '1'
+    ? {
+        debug: (o, m) => console.debug('[debug]', m, o),
+        info: (o, m) => console.info('[info]', m, o),
+        warn: (o, m) => console.warn('[warn]', m, o),
+        error: (o, m) => console.error('[error]', m, o),
+      }
+    : { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Options tuned for tests: fast heartbeats so joins and rebalances settle in a few seconds. */
+export const testOptions = kafkaOptionsSchema.parse({
+  clientId: 'polybus-test',
+  sessionTimeoutMs: 10_000,
+  rebalanceTimeoutMs: 15_000,
+  heartbeatIntervalMs: 500,
+  commitIntervalMs: 500,
+  fetchMaxWaitMs: 200,
+  joinTimeoutMs: 45_000,
+});
+
+export function createTestTransport(
+  hooks?: KafkaTransportHooks,
+  overrides: Partial<typeof testOptions> = {},
+): KafkaTransport {
+  return new KafkaTransport(KAFKA_URL, { ...testOptions, ...overrides }, testLogger, hooks);
+}
+
+/** A raw kafkajs admin for test setup and assertions (connect it; disconnect when done). */
+export function rawAdmin(): Admin {
+  const kafka = new kafkajs.Kafka({
+    clientId: 'polybus-test-admin',
+    brokers: [`${KAFKA_HOST}:${KAFKA_PORT}`],
+    logLevel: kafkajs.logLevel.NOTHING,
+  });
+  return kafka.admin();
+}
+
+/** Creates `topic` with `partitions` partitions and waits for leaders. */
+export async function createTopic(admin: Admin, topic: string, partitions: number): Promise<string> {
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+  });
+  return topic;
+}
