@@ -1,0 +1,135 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, runCli, writeConfig } from './helpers/bridge-process.js';
+
+const VALID = `connections:
+  a: memory://cli
+  io: stdio://
+routes:
+  - name: r
+    from: { connection: io }
+    to:
+      - { connection: a, topic: out }
+`;
+
+describe('polybus validate', () => {
+  it.each(readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.yaml')))('accepts examples/%s', async (file) => {
+    const result = await runCli(['validate', '-c', join('examples', file)]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('valid');
+  });
+
+  it('exits 0 on a valid config', async () => {
+    const result = await runCli(['validate', '-c', writeConfig(VALID)]);
+    expect(result.code).toBe(0);
+  });
+
+  it('exits 2 naming file, line and path of a missing sink address key', async () => {
+    const file = writeConfig(`connections:
+  a: memory://x
+  n: nats://127.0.0.1:4222
+routes:
+  - name: r
+    from: { connection: a, topic: in }
+    to:
+      - { connection: a, topic: out }
+      - { connection: n, stream: ORDERS }
+`);
+    const result = await runCli(['validate', '-c', file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${file}:9: routes[0].to[1].subject: required`);
+  });
+
+  it('exits 2 listing every problem: unknown keys, bad expressions, unknown connections, missing variables', async () => {
+    const file = writeConfig(`connections:
+  a: memory://x
+routes:
+  - name: r
+    from: { connection: a, topic: in, colour: blue }
+    filter: "body.total >"
+    to:
+      - { connection: nope, topic: out }
+    retries: 3
+`);
+    const result = await runCli(['validate', '-c', file]);
+    expect(result.code).toBe(2);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toContain(`${file}:9: routes[0].retries: unknown key`);
+    // schema errors stop before semantic checks; fix them and the next layer shows up:
+    const fixed = writeConfig(`connections:
+  a: memory://x
+routes:
+  - name: r
+    from: { connection: a, topic: in, colour: blue }
+    filter: "body.total >"
+    to:
+      - { connection: nope, topic: "\${MISSING_TOPIC:-out}" }
+`);
+    const second = await runCli(['validate', '-c', fixed]);
+    expect(second.code).toBe(2);
+    const found = second.stderr.trim().split('\n');
+    expect(found).toContain(`${fixed}:5: routes[0].from.colour: unknown key`);
+    expect(found.some((l) => l.startsWith(`${fixed}:6: routes[0].filter: invalid JSONata expression`))).toBe(true);
+    expect(found.some((l) => l.startsWith(`${fixed}:8: routes[0].to[0].connection: unknown connection "nope"`))).toBe(true);
+  });
+
+  it('exits 2 on a missing environment variable, and never prints a password', async () => {
+    const file = writeConfig(`connections:
+  a: "amqp://admin:s3cret-pw@127.0.0.1:1/\${NO_SUCH_VHOST_VAR}"
+routes:
+  - name: r
+    from: { connection: a, queue: q }
+    to: [{ connection: a, queue: q2 }]
+`);
+    const result = await runCli(['validate', '-c', file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${file}:2: connections.a: environment variable NO_SUCH_VHOST_VAR is not set`);
+    expect(result.stderr).not.toContain('s3cret-pw');
+  });
+
+  it('exits 2 on a missing file', async () => {
+    const result = await runCli(['validate', '-c', '/nonexistent/polybus.yaml']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('/nonexistent/polybus.yaml: (root): file not found');
+  });
+});
+
+describe('polybus run', () => {
+  it('exits 2 on an invalid config without connecting anything', async () => {
+    const file = writeConfig(`connections: { a: "amqp://127.0.0.1:1" }
+routes: [{ name: r, from: { connection: a, queue: q }, to: [{ connection: a }] }]
+`);
+    const result = await runCli(['run', '-c', file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('routes[0].to[0]');
+  });
+
+  it('exits 1 when a connection cannot be established', async () => {
+    const file = writeConfig(`connections:
+  a: "nats://127.0.0.1:1"
+  m: memory://x
+http: { port: 0 }
+routes: [{ name: r, from: { connection: m, topic: q }, to: [{ connection: a, subject: s }] }]
+`);
+    const result = await runCli(['run', '-c', file], { timeoutMs: 60_000 });
+    expect(result.code).toBe(1);
+  });
+});
+
+describe('polybus schema and --help', () => {
+  it('prints a JSON Schema that rejects unknown keys', async () => {
+    const result = await runCli(['schema']);
+    expect(result.code).toBe(0);
+    const schema = JSON.parse(result.stdout) as { properties: Record<string, unknown>; additionalProperties: boolean };
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['connections', 'http', 'routes', 'shutdownTimeout']));
+    expect(schema.additionalProperties).toBe(false);
+  });
+
+  it.each([[], ['run'], ['validate'], ['schema'], ['send'], ['tail']])('answers --help for %j', async (...command) => {
+    const result = await runCli([...command.flat(), '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Usage: polybus');
+  });
+});
