@@ -143,6 +143,11 @@ export class CoreSubscription implements Subscription {
     this.#resolveClosed(undefined);
   });
 
+  /** Ends the subscription because its connection is gone for good: `closed` resolves with `error`. */
+  fail(error: Error): Promise<void> {
+    return this.#end(error);
+  }
+
   readonly #end = once(async (error: Error): Promise<void> => {
     this.#unsubscribe();
     this.#queue.length = 0;

@@ -14,6 +14,7 @@ import {
 } from '@polybus/core';
 import {
   AckPolicy,
+  type Consumer,
   type ConsumerConfig,
   type ConsumerMessages,
   DeliverPolicy,
@@ -82,6 +83,7 @@ export class JetStreamSubscription implements Subscription {
   readonly #startedAt = new Date();
   #stream: string;
   #consumerName: string | undefined;
+  #consumer: Consumer | undefined;
   #fetch: ConsumerMessages | undefined;
   #loop: Promise<void> | undefined;
   #working: NodeJS.Timeout | undefined;
@@ -132,6 +134,7 @@ export class JetStreamSubscription implements Subscription {
       filter_subject: subject,
       ack_wait: nanos(options.ackWaitMs),
       max_deliver: options.maxDeliver,
+      max_ack_pending: options.maxAckPending,
     };
     if (group !== undefined) config.durable_name = durableNameFor(group, subject);
     else config.inactive_threshold = nanos(options.ephemeralInactiveMs);
@@ -202,7 +205,8 @@ export class JetStreamSubscription implements Subscription {
       const batch = this.#tracker.freeSlots;
       if (batch <= 0) continue;
       try {
-        const consumer = await js.consumers.get(this.#stream, this.#consumerName as string);
+        this.#consumer ??= await js.consumers.get(this.#stream, this.#consumerName as string);
+        const consumer = this.#consumer;
         if (this.#tracker.stopping) break;
         const messages = await consumer.fetch({ max_messages: batch, expires: options.fetchExpiresMs });
         this.#fetch = messages;
@@ -210,6 +214,7 @@ export class JetStreamSubscription implements Subscription {
         failures = 0;
       } catch (error) {
         if (this.#tracker.stopping || nc.isClosed()) break;
+        this.#consumer = undefined;
         failures++;
         if (isConsumerGone(error)) {
           logger.warn(
@@ -312,6 +317,14 @@ export class JetStreamSubscription implements Subscription {
     await this.#release();
     this.#resolveClosed(error);
   });
+
+  /**
+   * Ends the subscription because its connection is gone for good: `closed` resolves with `error`;
+   * unsettled deliveries are left for the server to redeliver. Safe to call twice.
+   */
+  fail(error: Error): Promise<void> {
+    return this.#end(error);
+  }
 
   #stopFetching(): void {
     this.#abort.abort();

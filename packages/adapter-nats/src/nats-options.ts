@@ -30,6 +30,8 @@ export const natsOptionsSchema = z.strictObject({
   ackWaitMs: z.number().int().min(1000).default(30_000),
   /** Most deliveries of one message, after which JetStream stops redelivering it (-1 = unlimited). */
   maxDeliver: z.number().int().min(-1).default(-1),
+  /** Most unacked messages of one consumer across all members of its group (consumer `max_ack_pending`). */
+  maxAckPending: z.number().int().min(-1).default(1_000),
   /** How often a still-unsettled delivery tells JetStream it is being worked on (`+WPI`); default ackWait/3. */
   workingIntervalMs: z.number().int().min(100).optional(),
   /** Lifetime of one pull request; an idle subscription re-pulls this often. */

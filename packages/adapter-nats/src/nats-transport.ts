@@ -108,7 +108,7 @@ export class NatsTransport implements Transport, Requester {
   readonly #url: string;
   readonly #options: NatsTransportOptions;
   readonly #logger: Logger;
-  readonly #subscriptions = new Set<Subscription>();
+  readonly #subscriptions = new Set<CoreSubscription | JetStreamSubscription>();
   #nc: NatsConnection | undefined;
   #js: JetStreamClient | undefined;
   #jsm: Promise<JetStreamManager> | undefined;
@@ -195,6 +195,8 @@ export class NatsTransport implements Transport, Requester {
         ? `connection closed: ${fromNatsError(error, 'nats').message}`
         : 'connection closed';
       this.#logger.error({ detail: this.#detail }, 'nats: connection closed for good');
+      const ended = new ConnectionError(`nats ${this.#detail}`, { cause: error ?? undefined });
+      for (const sub of [...this.#subscriptions]) void sub.fail(ended);
     });
     this.#logger.info({ server: nc.getServer(), maxPayload: this.#maxPayload }, 'nats: connected');
   }
@@ -360,7 +362,7 @@ export class NatsTransport implements Transport, Requester {
     const target = parseNatsAddress(address);
     const nc = this.#connection();
     const maxInFlight = options.maxInFlight ?? 16;
-    const onClosed = (sub: Subscription): void => {
+    const onClosed = (sub: CoreSubscription | JetStreamSubscription): void => {
       this.#subscriptions.delete(sub);
     };
     if (target.kind === 'core') {
@@ -378,6 +380,7 @@ export class NatsTransport implements Transport, Requester {
       this.#subscriptions.add(sub);
       try {
         await withTimeout(sub.start(), this.#options.requestTimeoutMs, `subscribe to ${target.subject}`);
+        this.#connection();
       } catch (error) {
         await sub.close({ timeoutMs: 0 });
         throw isPolybusError(error) ? error : fromNatsError(error, `subscribe to ${target.subject}`);
@@ -406,7 +409,9 @@ export class NatsTransport implements Transport, Requester {
     });
     this.#subscriptions.add(sub);
     try {
+      this.#connection(); // closed meanwhile?
       await sub.start();
+      this.#connection();
     } catch (error) {
       await sub.close({ timeoutMs: 0 });
       throw isPolybusError(error) ? error : fromNatsError(error, `subscribe to ${target.subject}`);
