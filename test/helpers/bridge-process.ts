@@ -11,7 +11,8 @@ export const CLI = join(ROOT, 'packages/bridge/dist/cli.js');
 
 /** Fails early with a clear hint when the CLI has not been built. */
 export function requireBuiltCli(): void {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npx tsc -b packages/bridge\` (or \`npm run build\`) first`);
+  if (!existsSync(CLI))
+    throw new Error(`${CLI} is missing: run \`npx tsc -b packages/bridge\` (or \`npm run build\`) first`);
 }
 
 /** Writes a config to a fresh temp dir and returns its path. */
@@ -30,10 +31,16 @@ export interface CliResult {
 }
 
 /** Runs `polybus <args>` to completion (stdin: `input`, then closed). */
-export function runCli(args: readonly string[], options: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  options: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<CliResult> {
   requireBuiltCli();
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, POLYBUS_LOG_LEVEL: 'warn', ...options.env } });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, POLYBUS_LOG_LEVEL: 'warn', ...options.env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -80,14 +87,19 @@ export class BridgeProcess {
       }
       this.#wake();
     });
-    this.exited = new Promise((resolvePromise) => child.on('close', (code) => {
-      this.#wake();
-      resolvePromise(code);
-    }));
+    this.exited = new Promise((resolvePromise) =>
+      child.on('close', (code) => {
+        this.#wake();
+        resolvePromise(code);
+      }),
+    );
   }
 
   /** Spawns `polybus run -c <config>` and waits until it logs "bridge running". */
-  static async start(config: string, options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<BridgeProcess> {
+  static async start(
+    config: string,
+    options: { env?: Record<string, string>; timeoutMs?: number } = {},
+  ): Promise<BridgeProcess> {
     requireBuiltCli();
     const child = spawn(process.execPath, [CLI, 'run', '-c', config, '--log-level', 'info'], {
       cwd: ROOT,
@@ -98,8 +110,13 @@ export class BridgeProcess {
     void bridge.exited.then((code) => {
       exitCode = code;
     });
-    await bridge.until(() => bridge.stderr.includes('"msg":"bridge running"') || exitCode !== undefined, options.timeoutMs ?? 30_000, 'bridge running');
-    if (exitCode !== undefined) throw new Error(`bridge exited with ${exitCode} during startup:\n${bridge.stderr}`);
+    await bridge.until(
+      () => bridge.stderr.includes('"msg":"bridge running"') || exitCode !== undefined,
+      options.timeoutMs ?? 30_000,
+      'bridge running',
+    );
+    if (exitCode !== undefined)
+      throw new Error(`bridge exited with ${exitCode} during startup:\n${bridge.stderr}`);
     return bridge;
   }
 
@@ -118,7 +135,11 @@ export class BridgeProcess {
       };
       const timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w !== check);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; stdout lines: ${this.lines.length}; stderr tail:\n${this.stderr.slice(-2000)}`));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${what}; stdout lines: ${this.lines.length}; stderr tail:\n${this.stderr.slice(-2000)}`,
+          ),
+        );
       }, timeoutMs);
       check();
     });
@@ -130,7 +151,9 @@ export class BridgeProcess {
   }
 
   /** stdout lines parsed as JSON (for `format: json` stdio sinks). */
-  json<T = { id: string; key?: string; headers: Record<string, string>; body: string; timestamp: number }>(): T[] {
+  json<
+    T = { id: string; key?: string; headers: Record<string, string>; body: string; timestamp: number },
+  >(): T[] {
     return this.lines.map((l) => JSON.parse(l) as T);
   }
 
