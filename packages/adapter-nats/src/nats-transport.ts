@@ -39,8 +39,13 @@ import type { NatsTransportOptions } from './nats-options.js';
 import { parseNatsUrl } from './nats-url.js';
 import { StreamResolver } from './stream-resolver.js';
 
-/** Bytes of `max_payload` kept free for headers when stating `maxMessageBytes`. */
+/** Bytes of `max_payload` kept free for headers when stating `maxMessageBytes` (at most 1/8 of it). */
 export const HEADER_ROOM_BYTES = 8 * 1024;
+
+/** Largest body stated in the capabilities for a server `max_payload`: minus room for headers. Pure. */
+export function maxBodyBytes(maxPayload: number): number {
+  return maxPayload - Math.min(HEADER_ROOM_BYTES, Math.floor(maxPayload / 8));
+}
 
 /** The server's default `max_payload` (1 MiB), used until connected. */
 export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
@@ -54,7 +59,7 @@ export function jetStreamCapabilities(maxPayload: number): Capabilities {
     nackDelay: true,
     replay: true,
     headers: true,
-    maxMessageBytes: maxPayload - HEADER_ROOM_BYTES,
+    maxMessageBytes: maxBodyBytes(maxPayload),
   });
 }
 
@@ -71,7 +76,7 @@ export function coreCapabilities(maxPayload: number): Capabilities {
     nackDelay: false,
     replay: false,
     headers: true,
-    maxMessageBytes: maxPayload - HEADER_ROOM_BYTES,
+    maxMessageBytes: maxBodyBytes(maxPayload),
   });
 }
 
