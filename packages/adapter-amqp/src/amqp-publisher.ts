@@ -12,7 +12,7 @@ import {
   toPolybusError,
   UnroutableError,
 } from '@polybus/core';
-import type { ConfirmChannel } from 'amqplib';
+import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import type { AmqpTarget } from './amqp-address.js';
 import type { AmqpConnection } from './amqp-connection.js';
 import { describe } from './amqp-connection.js';
@@ -23,6 +23,7 @@ import { routeOf } from './publish-route.js';
 /** One confirm channel and what the adapter learned on it. */
 interface PublishChannel {
   readonly channel: ConfirmChannel;
+  readonly connection: ChannelModel;
   /** Message ids the broker returned as unroutable (`basic.return` precedes the confirm). */
   readonly returned: Map<string, number>;
   /** Exchanges declared on this channel's connection. */
@@ -103,6 +104,9 @@ export class AmqpPublisher {
         throw this.#channelError(pc, error, target);
       }
       pc.declared.add(target.exchange);
+    } else if (target.kind === 'exchange' && !pc.declared.has(target.exchange)) {
+      await this.#checkExchange(pc, target);
+      pc.declared.add(target.exchange);
     }
     const confirms: Array<Promise<void>> = [];
     for (const { message, properties } of prepared) {
@@ -146,14 +150,44 @@ export class AmqpPublisher {
     await Promise.all(confirms);
   }
 
+  /**
+   * Checks that an existing exchange is there on a throwaway channel, so that a missing one (404
+   * closes the channel) never breaks the confirm channel other publishes share.
+   */
+  async #checkExchange(pc: PublishChannel, target: AmqpTarget & { kind: 'exchange' }): Promise<void> {
+    let probe: Awaited<ReturnType<ChannelModel['createChannel']>>;
+    try {
+      probe = await pc.connection.createChannel();
+    } catch (error) {
+      throw this.#channelError(pc, error, target);
+    }
+    probe.on('error', () => undefined);
+    try {
+      await probe.checkExchange(target.exchange);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code === 404) {
+        throw new AddressError(`amqp: ${describeTarget(target)} does not exist`, { cause: error });
+      }
+      throw toPolybusError(error, `amqp: checking ${describeTarget(target)}`);
+    } finally {
+      await probe.close().catch(() => undefined);
+    }
+  }
+
   #channelError(pc: PublishChannel, error: unknown, target: AmqpTarget): PolybusError {
     const closeError = pc.closeError;
-    if (closeError?.code === 404) {
+    // A channel error names its exchange; one caused by another publish's target is not ours.
+    const mine =
+      closeError !== undefined &&
+      target.kind !== 'queue' &&
+      closeError.message.includes(`'${target.exchange}'`);
+    if (mine && closeError?.code === 404) {
       return new AddressError(`amqp: ${describeTarget(target)} does not exist (${describe(closeError)})`, {
         cause: closeError,
       });
     }
-    if (closeError?.code === 406) {
+    if (mine && closeError?.code === 406) {
       return new BrokerError(`amqp: broker refused ${describeTarget(target)}: ${describe(closeError)}`, {
         cause: closeError,
         retriable: false,
@@ -188,6 +222,7 @@ export class AmqpPublisher {
     const channel = await connection.createConfirmChannel();
     const pc: PublishChannel = {
       channel,
+      connection,
       returned: new Map(),
       declared: new Set(),
       closeError: undefined,

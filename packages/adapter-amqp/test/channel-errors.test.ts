@@ -49,10 +49,19 @@ describe.runIf(up)('amqp channel errors stay contained', () => {
     expect(isPolybusError(error)).toBe(true);
     expect((error as { code: string }).code).toBe('ADDRESS_INVALID');
 
+    // A concurrent publish sharing the confirm channel is not hit by the other one's missing exchange.
+    const [bad, good] = await Promise.allSettled([
+      t.publish({ exchange: uniqueName('missing') }, [createMessage({ body: 'y' })]),
+      t.publish(address, [createMessage({ body: 'concurrent' })]),
+    ]);
+    expect(bad).toMatchObject({ status: 'rejected', reason: { code: 'ADDRESS_INVALID' } });
+    expect(good.status).toBe('fulfilled');
+
     await t.publish(address, [createMessage({ body: 'after' })]);
-    await collector.waitFor(2, 10_000);
+    await collector.waitFor(3, 10_000);
     expect(collector.deliveries.map((d) => Buffer.from(d.message.body).toString())).toEqual([
       'before',
+      'concurrent',
       'after',
     ]);
     expect(t.health().state).toBe('up');
