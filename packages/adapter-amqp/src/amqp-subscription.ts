@@ -25,8 +25,8 @@ import { fromAmqpMessage } from './header-mapping.js';
 /** One channel with its consumer; `alive` turns false for good when either dies. */
 interface ConsumerChannel {
   readonly channel: Channel;
-  readonly connection: ChannelModel;
-  readonly queue: string;
+  /** The queue consumed (server-named for private subscriptions: known once declared). */
+  queue: string;
   consumerTag: string | undefined;
   alive: boolean;
   /** Set when we close the channel ourselves. */
@@ -143,7 +143,6 @@ export class AmqpSubscription implements Subscription {
     const channel = await connection.createChannel();
     const cc: ConsumerChannel = {
       channel,
-      connection,
       queue: '',
       consumerTag: undefined,
       alive: true,
@@ -186,7 +185,7 @@ export class AmqpSubscription implements Subscription {
         await channel.bindQueue(queue, target.exchange, bindingPattern(target));
       }
       await channel.prefetch(this.#init.maxInFlight, false);
-      Object.assign(cc, { queue });
+      cc.queue = queue;
       const ok = await channel.consume(queue, (msg) => this.#onMessage(cc, msg), { noAck: false });
       cc.consumerTag = ok.consumerTag;
     } catch (error) {
