@@ -1,4 +1,4 @@
-import { backoffDelay, ConnectionError, redactText, redactUrl } from '@polybus/core';
+import { backoffDelay, ConnectionError, redactText, redactUrl, TimeoutError } from '@polybus/core';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisTransportOptions } from './redis-options.js';
 
@@ -15,9 +15,11 @@ export function uniqueSuffix(): string {
 
 /**
  * Creates an unconnected ioredis client named `<prefix>:<role>:<id>` that reconnects forever with
- * backoff (`retryStrategy`). Blocking readers get `maxRetriesPerRequest: 1` and no resend of
- * unfulfilled commands, so a read interrupted by a disconnect rejects and the read loop decides what
- * to do; the command connection keeps the configured retries. (No auto-pipelining: ioredis 5 mangles
+ * backoff (`retryStrategy`). Blocking readers get `maxRetriesPerRequest: 1`, so reads issued while
+ * disconnected fail fast and the read loop backs off; a read in flight when the connection dropped is
+ * re-sent after the reconnect (ioredis `autoResendUnfulfilledCommands`, which must stay on: turned off,
+ * ioredis silently drops such a command and its promise never settles). The command connection keeps
+ * the configured retries. (No auto-pipelining: ioredis 5 mangles
  * `callBuffer` commands under it.)
  */
 export function createRedis(
@@ -32,7 +34,6 @@ export function createRedis(
     connectionName: `${options.connectionNamePrefix}:${role}:${id}`,
     connectTimeout: options.connectTimeoutMs,
     maxRetriesPerRequest: blocking ? 1 : options.maxRetriesPerRequest,
-    autoResendUnfulfilledCommands: !blocking,
     retryStrategy: (times) => backoffDelay(times, { initialDelayMs: 50, maxDelayMs: 1_000 }),
   };
   return new Redis(url, redisOptions);
@@ -87,4 +88,19 @@ export async function closeRedis(redis: Redis): Promise<void> {
 /** The text of a thrown Redis error (for matching NOGROUP, BUSYGROUP...). */
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Resolves or rejects as `promise` does, or rejects with a {@link TimeoutError} after `ms`: a read
+ * loop never waits forever on a reply that will not come (frozen server, lost command). The late
+ * outcome of `promise` is ignored; entries a late XREADGROUP reply carried stay pending and are
+ * reclaimed.
+ */
+export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`${what}: no reply within ${ms} ms`)), ms);
+  });
+  promise.catch(() => undefined);
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

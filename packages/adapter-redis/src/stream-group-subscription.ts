@@ -12,7 +12,7 @@ import {
 } from '@polybus/core';
 import type { Redis } from 'ioredis';
 import { PendingBook } from './pending-book.js';
-import { connectRedis, createRedis, errorText, uniqueSuffix } from './redis-connection.js';
+import { connectRedis, createRedis, errorText, uniqueSuffix, withDeadline } from './redis-connection.js';
 import type { RedisTransportOptions } from './redis-options.js';
 import { decodeEntry } from './stream-entry.js';
 import {
@@ -159,7 +159,7 @@ export class StreamGroupSubscription implements Subscription {
     clearInterval(this.#heartbeat);
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
-    await this.#loop.catch(() => undefined);
+    await withDeadline(this.#loop, 5_000, 'read loop stop').catch(() => undefined);
     if (!this.#init.stableConsumer) await this.#deleteConsumerIfIdle();
     this.#init.onClosed(this);
     this.#resolveClosed(undefined);
@@ -187,16 +187,20 @@ export class StreamGroupSubscription implements Subscription {
           if (reclaimed > 0) continue;
         }
         if (ownCursor !== undefined) {
-          const reply = await this.#reader.callBuffer(
-            'XREADGROUP',
-            'GROUP',
-            group,
-            consumer,
-            'COUNT',
-            free,
-            'STREAMS',
-            stream,
-            ownCursor,
+          const reply = await withDeadline(
+            this.#reader.callBuffer(
+              'XREADGROUP',
+              'GROUP',
+              group,
+              consumer,
+              'COUNT',
+              free,
+              'STREAMS',
+              stream,
+              ownCursor,
+            ),
+            this.#init.options.connectTimeoutMs,
+            'XREADGROUP of own pending entries',
           );
           const entries = parseReadReply(reply);
           ownCursor = entries.at(-1)?.id;
@@ -204,23 +208,29 @@ export class StreamGroupSubscription implements Subscription {
           failures = 0;
           continue;
         }
-        this.#readerId ??= String(await this.#reader.client('ID'));
+        this.#readerId ??= String(
+          await withDeadline(this.#reader.client('ID'), this.#init.options.connectTimeoutMs, 'CLIENT ID'),
+        );
         const blockMs = this.#blockMs(now);
         this.#blocking = true;
         let reply: unknown;
         try {
-          reply = await this.#reader.callBuffer(
+          reply = await withDeadline(
+            this.#reader.callBuffer(
+              'XREADGROUP',
+              'GROUP',
+              group,
+              consumer,
+              'COUNT',
+              free,
+              'BLOCK',
+              blockMs,
+              'STREAMS',
+              stream,
+              '>',
+            ),
+            blockMs + this.#init.options.connectTimeoutMs,
             'XREADGROUP',
-            'GROUP',
-            group,
-            consumer,
-            'COUNT',
-            free,
-            'BLOCK',
-            blockMs,
-            'STREAMS',
-            stream,
-            '>',
           );
         } finally {
           this.#blocking = false;

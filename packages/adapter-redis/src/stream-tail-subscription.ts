@@ -11,7 +11,7 @@ import {
   type Subscription,
 } from '@polybus/core';
 import type { Redis } from 'ioredis';
-import { connectRedis, createRedis, errorText, uniqueSuffix } from './redis-connection.js';
+import { connectRedis, createRedis, errorText, uniqueSuffix, withDeadline } from './redis-connection.js';
 import type { RedisTransportOptions } from './redis-options.js';
 import { decodeEntry } from './stream-entry.js';
 import { parseEntryList, parseReadReply } from './stream-reply.js';
@@ -103,7 +103,7 @@ export class StreamTailSubscription implements Subscription {
     this.#reader.disconnect();
     await this.#tracker.drain(timeoutMs);
     this.#tracker.abandon();
-    await this.#loop.catch(() => undefined);
+    await withDeadline(this.#loop, 5_000, 'read loop stop').catch(() => undefined);
     this.#init.onClosed(this);
     this.#resolveClosed(undefined);
   });
@@ -114,15 +114,19 @@ export class StreamTailSubscription implements Subscription {
     while (!this.#stopping) {
       if (!(await this.#tracker.waitForSlot()) || this.#stopping) break;
       try {
-        const reply = await this.#reader.callBuffer(
+        const reply = await withDeadline(
+          this.#reader.callBuffer(
+            'XREAD',
+            'COUNT',
+            this.#tracker.freeSlots,
+            'BLOCK',
+            options.blockMs,
+            'STREAMS',
+            stream,
+            this.#lastId,
+          ),
+          options.blockMs + options.connectTimeoutMs,
           'XREAD',
-          'COUNT',
-          this.#tracker.freeSlots,
-          'BLOCK',
-          options.blockMs,
-          'STREAMS',
-          stream,
-          this.#lastId,
         );
         if (this.#stopping) break;
         for (const entry of parseReadReply(reply)) {
