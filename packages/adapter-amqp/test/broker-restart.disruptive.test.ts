@@ -44,6 +44,9 @@ describe.runIf(up)('amqp: RabbitMQ restart under load', () => {
     let failures = 0;
     let stop = false;
     const states = new Set<HealthStatus['state']>();
+    // Sampled on a timer: the publishing loop blocks in publish() while the broker is away.
+    const sampler = setInterval(() => states.add(consumer.health().state), 25);
+    sampler.unref();
     const publishing = (async () => {
       for (let i = 0; !stop; i++) {
         const m = createMessage({ body: `r-${i}`, key: `k${i % 8}` });
@@ -54,7 +57,6 @@ describe.runIf(up)('amqp: RabbitMQ restart under load', () => {
           failures++; // not confirmed: the caller would publish again; not counted as sent
           await new Promise((r) => setTimeout(r, 50));
         }
-        states.add(consumer.health().state);
         await new Promise((r) => setTimeout(r, 5));
       }
     })();
@@ -81,6 +83,7 @@ describe.runIf(up)('amqp: RabbitMQ restart under load', () => {
     await waitUntil('publishing after the restart', () => confirmed.size >= target, 30_000);
     stop = true;
     await publishing;
+    clearInterval(sampler);
     await waitUntil(
       'every confirmed message',
       () => [...confirmed].every((id) => received.has(id)),
