@@ -1,0 +1,26 @@
+import { brokers } from '../brokers/index.mjs';
+
+/** The JSONata transform of the transform runs: keeps seq/ts first, re-encodes the body as JSON. */
+export const TRANSFORM_BODY = '{ "seq": body.seq, "ts": body.ts, "pad": body.pad, "via": "polybus" }';
+
+/**
+ * The `polybus.yaml` of one benchmark run: one route from `from` on the pair's source broker to `to`
+ * on its sink broker (two connections, as the baseline pipe has), `maxInFlight`, and the JSONata body
+ * transform when `transform` is set. Returned as YAML text (JSON is valid YAML). Pure.
+ */
+export function bridgeConfig({ pair, from, to, maxInFlight, transform, httpPort }) {
+  const route = {
+    name: 'bench',
+    from: { connection: 'source', ...brokers[pair.source].bridgeSource(from) },
+    to: [{ connection: 'sink', ...brokers[pair.sink].bridgeSink(to) }],
+    maxInFlight,
+  };
+  if (transform) route.transform = { body: TRANSFORM_BODY };
+  const config = {
+    connections: { source: brokers[pair.source].url, sink: brokers[pair.sink].url },
+    http: { host: '127.0.0.1', port: httpPort },
+    shutdownTimeout: '10s',
+    routes: [route],
+  };
+  return `${JSON.stringify(config, null, 2)}\n`;
+}

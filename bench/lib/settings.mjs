@@ -1,0 +1,47 @@
+import { PAIRS } from '../brokers/index.mjs';
+
+function int(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+/**
+ * The benchmark settings, from the environment:
+ * - BENCH_N: messages per throughput run (default 40000)
+ * - BENCH_PAIRS: comma-separated pair ids (default all: kafka-kafka,amqp-kafka,kafka-amqp,redis-nats,nats-redis,amqp-amqp)
+ * - BENCH_ROUNDS: A/B rounds per pair (default 2)
+ * - BENCH_MAX_IN_FLIGHT: in-flight bound of both pipes (default 256)
+ * - BENCH_TRANSFORM: 1 to add a polybus run with a JSONata transform per pair (default 1)
+ * - BENCH_LATENCY: 1 to add the fixed-rate latency runs (default 1)
+ * - BENCH_LATENCY_RATE / BENCH_LATENCY_SECONDS: 1000 msg/s for 5 s
+ * - BENCH_PROFILE: a pair id to profile the bridge on with --cpu-prof, or 0 (default amqp-kafka)
+ * - BENCH_BASELINE_ONLY: 1 to skip every polybus run (harness check without the bridge)
+ * - BENCH_RUN_TIMEOUT_S: per-run time limit (default 180)
+ */
+export function readSettings() {
+  const n = int('BENCH_N', 40_000);
+  const wanted = (process.env.BENCH_PAIRS ?? '').split(',').filter(Boolean);
+  const unknown = wanted.filter((id) => !PAIRS.some((p) => p.id === id));
+  if (unknown.length > 0) {
+    throw new Error(`unknown pair(s) ${unknown.join(', ')}; known: ${PAIRS.map((p) => p.id).join(', ')}`);
+  }
+  const profile = process.env.BENCH_PROFILE ?? 'amqp-kafka';
+  return {
+    n,
+    pairs: wanted.length > 0 ? PAIRS.filter((p) => wanted.includes(p.id)) : PAIRS,
+    rounds: int('BENCH_ROUNDS', 2),
+    maxInFlight: int('BENCH_MAX_IN_FLIGHT', 256),
+    transform: process.env.BENCH_TRANSFORM !== '0',
+    latency: process.env.BENCH_LATENCY !== '0',
+    latencyRate: int('BENCH_LATENCY_RATE', 1000),
+    latencySeconds: int('BENCH_LATENCY_SECONDS', 5),
+    profile: profile === '0' || profile === '' ? undefined : profile,
+    baselineOnly: process.env.BENCH_BASELINE_ONLY === '1',
+    runTimeoutMs: int('BENCH_RUN_TIMEOUT_S', 180) * 1000,
+    kafkaPartitions: int('BENCH_KAFKA_PARTITIONS', 1),
+  };
+}
