@@ -1,5 +1,6 @@
 import {
   type Address,
+  backoffDelay,
   type CloseOptions,
   type DeliveryHandler,
   DeliveryTracker,
@@ -66,6 +67,8 @@ export class KafkaSubscription implements Subscription {
   readonly #offsets = new OffsetTracker();
   readonly #abort = new AbortController();
   readonly #lastCommitted = new Map<number, string>();
+  /** Where a new group starts, per partition without a committed offset (until committed at join). */
+  readonly #startOffsets = new Map<number, string>();
   #owned = new Set<number>();
   #epoch = 0;
   #rebalancing = false;
@@ -136,7 +139,7 @@ export class KafkaSubscription implements Subscription {
   async start(): Promise<void> {
     const { options, topic } = this.#init;
     try {
-      await this.#presetOffsets();
+      await this.#withMetadataRetry(() => this.#planStartOffsets());
       await this.#consumer.connect();
       await this.#consumer.subscribe({ topics: [topic], fromBeginning: this.#init.from === 'earliest' });
       await this.#consumer.run({
@@ -156,10 +159,12 @@ export class KafkaSubscription implements Subscription {
         }),
       ]);
       clearTimeout(timer);
-      if (!joined)
+      if (!joined) {
         throw new TimeoutError(
           `kafka: group "${this.#init.groupId}" did not assign partitions of "${topic}" in time`,
         );
+      }
+      await this.#commitStartOffsets();
       this.#commitTimer = setInterval(() => void this.#commit(false), options.commitIntervalMs);
       this.#commitTimer.unref();
     } catch (error) {
@@ -200,23 +205,49 @@ export class KafkaSubscription implements Subscription {
     this.#resolveClosed(fatal);
   });
 
-  async #presetOffsets(): Promise<void> {
+  /**
+   * Runs `fn`, retrying a few times (with fresh topic metadata) when it fails with a retriable Kafka
+   * error such as NOT_LEADER_FOR_PARTITION right after the topic was created elsewhere.
+   */
+  async #withMetadataRetry<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (error) {
+        if (attempt >= 6 || (error as { retriable?: boolean }).retriable !== true) throw error;
+        await delay(backoffDelay(attempt, { initialDelayMs: 100, maxDelayMs: 2_000 }));
+        await this.#init.admin.fetchTopicMetadata({ topics: [this.#init.topic] }).catch(() => undefined);
+      }
+    }
+  }
+
+  /**
+   * Reads the group's committed offsets; for partitions without one (a new group) remembers where
+   * the group starts (log end for `latest`, log start for `earliest`), read *before* joining, so
+   * every message published after `subscribe()` resolves is at or after that position.
+   */
+  async #planStartOffsets(): Promise<void> {
     const { admin, groupId, topic } = this.#init;
     const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
     const partitions = committed.find((t) => t.topic === topic)?.partitions ?? [];
     const missing = partitions.filter((p) => Number(p.offset) < 0).map((p) => p.partition);
     if (missing.length === 0) return;
     const marks = await admin.fetchTopicOffsets(topic);
-    const target = missing.map((partition) => {
+    for (const partition of missing) {
       const mark = marks.find((m) => m.partition === partition);
-      return { partition, offset: (this.#init.from === 'earliest' ? mark?.low : mark?.high) ?? '0' };
-    });
-    try {
-      await admin.setOffsets({ groupId, topic, partitions: target });
-    } catch (error) {
-      // Another member joined first: it set the group's starting offsets already.
-      this.#init.logger.debug({ err: error, groupId }, 'kafka: group offsets not preset (group active)');
+      const offset = (this.#init.from === 'earliest' ? mark?.low : mark?.high) ?? '0';
+      this.#startOffsets.set(partition, offset);
     }
+  }
+
+  /** Commits the planned start offsets of the partitions this member got, so later members keep them. */
+  async #commitStartOffsets(): Promise<void> {
+    const owned = [...this.#startOffsets].filter(([partition]) => this.#owned.has(partition));
+    this.#startOffsets.clear();
+    if (owned.length === 0) return;
+    await this.#consumer.commitOffsets(
+      owned.map(([partition, offset]) => ({ topic: this.#init.topic, partition, offset })),
+    );
   }
 
   #onAssigned(partitions: number[]): void {
@@ -227,6 +258,12 @@ export class KafkaSubscription implements Subscription {
     this.#lastCommitted.clear();
     this.#owned = new Set(partitions);
     this.#rebalancing = false;
+    // A new group's first assignment: start exactly where planned, not where kafkajs's first fetch
+    // would reset to (that could skip messages published between this join and that fetch).
+    for (const partition of partitions) {
+      const start = this.#startOffsets.get(partition);
+      if (start !== undefined) this.#consumer.seek({ topic: this.#init.topic, partition, offset: start });
+    }
     this.#init.logger.debug({ topic: this.#init.topic, partitions }, 'kafka: partitions assigned');
     this.#assignmentReady = this.#loadDeliveryHints(partitions, this.#epoch);
     this.#joined();
@@ -263,6 +300,9 @@ export class KafkaSubscription implements Subscription {
     if (this.#stopping) return this.#pauseAll();
     await this.#assignmentReady;
     if (!(await this.#tracker.waitForSlot()) || this.#stopping) return this.#pauseAll();
+    // The group is rebalancing: kafkajs rejoins once this batch is done and then restarts every
+    // partition from its committed offset, so skipping the rest of the batch loses nothing.
+    if (this.#rebalancing) return;
     const epoch = this.#epoch;
     const attempt = this.#offsets.delivered(partition, message.offset);
     let settle!: (outcome: Outcome) => void;
