@@ -171,6 +171,38 @@ describe.runIf(up)('pending entries: restart drain, prompt nack, leases, replay'
     expect(latest.ids()).toEqual([after.id]);
   });
 
+  it('a generated consumer is removed from the group on a clean close; one with pending entries stays', async () => {
+    const t = await transport();
+    const stream = uniqueName('tidy');
+    const group = uniqueName('g');
+    const held = new Collector();
+    const holding = await t.subscribe(stream, (d) => held.push(d), { group, maxInFlight: 1 });
+    await t.publish(stream, [createMessage({ body: 'held' })]);
+    await held.waitFor(1, 5_000);
+    const acked = new Collector();
+    const clean = await t.subscribe(
+      stream,
+      async (d) => {
+        acked.push(d);
+        await d.ack();
+      },
+      { group },
+    );
+    await t.publish(
+      stream,
+      Array.from({ length: 5 }, (_, i) => createMessage({ body: `c-${i}` })),
+    );
+    await acked.waitFor(5, 5_000);
+    const consumers = async () =>
+      ((await raw.xinfo('CONSUMERS', stream, group)) as unknown[][]).map((c) =>
+        String(c[c.indexOf('name') + 1]),
+      );
+    expect(await consumers()).toHaveLength(2);
+    await clean.close();
+    await holding.close({ timeoutMs: 0 });
+    expect(await consumers()).toHaveLength(1);
+  });
+
   it('maxLen trims the stream approximately on every XADD', async () => {
     const t = await transport({ maxLen: 100 });
     const stream = uniqueName('trim');

@@ -124,3 +124,33 @@ describe.runIf(up)('redis transport on a live Redis', () => {
     }
   });
 });
+
+describe.runIf(up)('close() leaves no open handles', () => {
+  const resources = (): Record<string, number> => {
+    const counts: Record<string, number> = {};
+    for (const r of process.getActiveResourcesInfo()) counts[r] = (counts[r] ?? 0) + 1;
+    return counts;
+  };
+
+  it('sockets and timers of the command, reader, tail and subscriber connections are all released', async () => {
+    await new Promise((r) => setTimeout(r, 200)); // let sockets of earlier tests finish closing
+    const before = resources();
+    const t = createTestTransport();
+    await t.connect();
+    const stream = uniqueName('handles');
+    await t.subscribe(stream, (d) => d.ack(), { group: uniqueName('g') });
+    await t.subscribe(stream, () => undefined);
+    await t.subscribe({ channel: uniqueName('handles-ch') }, () => undefined);
+    await t.publish(stream, [createMessage({ body: 'x' })]);
+    await t.subscribe(stream, (d) => d.nack({ delayMs: 60_000 }), {
+      group: uniqueName('g2'),
+      from: 'earliest',
+    });
+    expect((resources().TCPSocketWrap ?? 0) - (before.TCPSocketWrap ?? 0)).toBeGreaterThanOrEqual(5);
+    await t.close({ timeoutMs: 500 });
+    await new Promise((r) => setTimeout(r, 100));
+    const after = resources();
+    expect(after.TCPSocketWrap ?? 0).toBe(before.TCPSocketWrap ?? 0);
+    expect(after.Timeout ?? 0).toBeLessThanOrEqual(before.Timeout ?? 0);
+  });
+});
