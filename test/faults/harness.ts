@@ -1,0 +1,242 @@
+import { readFileSync } from 'node:fs';
+import { createBridgeRegistry } from '@polybus/bridge';
+import { type Address, createMessage, type Delivery, type Transport } from '@polybus/core';
+import { requireBroker, uniqueName } from '@polybus/core/testing';
+import { BridgeProcess, writeConfig } from '../helpers/bridge-process.js';
+import { BROKERS, type BrokerName, type BrokerSpec } from './brokers.js';
+import { encodeObserved, type Observed, decodeObserved } from './oracle.js';
+
+/**
+ * Shared machinery of the fault scenarios: the suite's own transports (producer and sink reader),
+ * bridge configs, spawning the real CLI, RSS sampling and waiting on conditions.
+ */
+
+/** `POLYBUS_FAULT_SCALE`: 1 = the issue's sizes (100,000 messages, 10 kills); default 0.05 for CI. */
+export const SCALE = Number(process.env.POLYBUS_FAULT_SCALE ?? '0.05');
+/** Messages for one transfer of size `full` (the issue's figure) at the current scale, at least `min`. */
+export const scaled = (full: number, min = 200): number => Math.max(min, Math.round(full * SCALE));
+/** Keys the producer spreads messages over (each with its own sequence). */
+export const KEYS = 16;
+
+const transports: Transport[] = [];
+const bridges: BridgeProcess[] = [];
+
+/** Opens one of the suite's own transports (closed by {@link cleanup}). */
+export async function openTransport(spec: BrokerSpec, extra: Record<string, unknown> = {}): Promise<Transport> {
+  const transport = createBridgeRegistry().createTransport(spec.url, { ...spec.options, ...extra });
+  transports.push(transport);
+  await transport.connect();
+  return transport;
+}
+
+/** Kills every bridge still running and closes every transport the scenario opened. */
+export async function cleanup(): Promise<void> {
+  for (const b of bridges.splice(0)) b.kill();
+  await Promise.all(transports.splice(0).map((t) => t.close({ timeoutMs: 1000 }).catch(() => undefined)));
+}
+
+/** True when every named broker answers (throws with POLYBUS_REQUIRE_BROKERS=1 when one does not). */
+export async function brokersUp(...names: BrokerName[]): Promise<boolean> {
+  let up = true;
+  for (const n of names) up = (await requireBroker(n, BROKERS[n].host, BROKERS[n].port)) && up;
+  return up;
+}
+
+/** The test messages of one run: `count` ids over {@link KEYS} keys, per-key sequence numbers. */
+export function makeObserved(prefix: string, count: number, from = 0): Observed[] {
+  return Array.from({ length: count }, (_, j) => {
+    const i = from + j;
+    const key = `k${i % KEYS}`;
+    return { id: `${prefix}-${i}`, key, seq: Math.floor(i / KEYS) };
+  });
+}
+
+/** Publishes `observed` to `address` in confirmed batches; resolves with what the broker confirmed. */
+export async function produce(
+  transport: Transport,
+  address: Address,
+  observed: readonly Observed[],
+  options: { batch?: number; size?: number; headers?: Record<string, string> } = {},
+): Promise<Observed[]> {
+  const batch = options.batch ?? 250;
+  const confirmed: Observed[] = [];
+  for (let i = 0; i < observed.length; i += batch) {
+    const slice = observed.slice(i, i + batch);
+    await transport.publish(
+      address,
+      slice.map((m) =>
+        createMessage({
+          id: m.id,
+          key: m.key,
+          headers: { 'content-type': 'application/json', ...options.headers },
+          body: new TextEncoder().encode(encodeObserved(m, options.size)),
+        }),
+      ),
+    );
+    confirmed.push(...slice);
+  }
+  return confirmed;
+}
+
+/** The suite's reader on a sink address: a consumer group that records every delivery in arrival order. */
+export class SinkReader {
+  readonly received: Observed[] = [];
+  readonly deliveries: { observed: Observed | undefined; headers: Record<string, string>; body: Uint8Array }[] = [];
+  readonly #distinct = new Set<string>();
+  #waiters: (() => void)[] = [];
+
+  /** Distinct ids seen. */
+  get distinct(): number {
+    return this.#distinct.size;
+  }
+
+  /** Subscribes a fresh group on `address` of `spec` (before anything is sent there). */
+  static async open(spec: BrokerSpec, address: Address, keepDeliveries = false): Promise<SinkReader> {
+    const reader = new SinkReader();
+    const transport = await openTransport(spec);
+    await transport.subscribe(address, (d) => reader.#take(d, keepDeliveries), {
+      group: uniqueName('faults-check'),
+      maxInFlight: 512,
+    });
+    return reader;
+  }
+
+  async #take(d: Delivery, keep: boolean): Promise<void> {
+    const observed = decodeObserved(d.message.body);
+    if (observed) {
+      this.received.push(observed);
+      this.#distinct.add(observed.id);
+    }
+    if (keep) this.deliveries.push({ observed, headers: { ...d.message.headers }, body: d.message.body });
+    await d.ack();
+    for (const w of this.#waiters.splice(0)) w();
+  }
+
+  /** Resolves once `predicate` holds (checked on every delivery); rejects after `timeoutMs`. */
+  until(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (predicate()) {
+          clearTimeout(timer);
+          resolve();
+        } else this.#waiters.push(check);
+      };
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w !== check);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; distinct ${this.distinct}, received ${this.received.length}`));
+      }, timeoutMs);
+      check();
+    });
+  }
+
+  /** Waits for `count` distinct ids, then `settleMs` more for late duplicates. */
+  async waitDistinct(count: number, timeoutMs: number, settleMs = 1500): Promise<void> {
+    await this.until(() => this.distinct >= count, timeoutMs, `${count} distinct messages`).catch(() => undefined);
+    await sleep(settleMs);
+  }
+}
+
+/** A route in the generated YAML. */
+export interface RouteSpec {
+  readonly name?: string;
+  readonly from: { broker: BrokerName; yaml: Record<string, string>; group?: string; connection?: string };
+  readonly to: { broker: BrokerName; yaml: Record<string, string>; connection?: string; when?: string }[];
+  readonly maxInFlight?: number;
+  /** Extra YAML lines of the route (already indented by 4). */
+  readonly extra?: string;
+}
+
+const flow = (value: Record<string, unknown>): string =>
+  `{ ${Object.entries(value)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+    .join(', ')} }`;
+
+/** Bridge YAML: one connection per broker used (named after it unless overridden), HTTP on a free port. */
+export function bridgeYaml(
+  routes: readonly RouteSpec[],
+  options: { shutdownTimeout?: string; connections?: Record<string, { url: string; options?: Record<string, unknown> }> } = {},
+): string {
+  const conns = new Map<string, { url: string; options?: Record<string, unknown> }>();
+  for (const r of routes)
+    for (const b of [r.from.broker, ...r.to.map((t) => t.broker)]) conns.set(b, { url: BROKERS[b].url, options: BROKERS[b].options });
+  for (const [k, v] of Object.entries(options.connections ?? {})) conns.set(k, v);
+  const lines = ['connections:'];
+  for (const [name, c] of conns) lines.push(`  ${name}: ${JSON.stringify({ url: c.url, options: c.options ?? {} })}`);
+  lines.push('http: { port: 0 }');
+  if (options.shutdownTimeout) lines.push(`shutdownTimeout: ${options.shutdownTimeout}`);
+  lines.push('routes:');
+  routes.forEach((r, i) => {
+    lines.push(`  - name: ${r.name ?? `r${i}`}`);
+    lines.push(`    from: ${flow({ connection: r.from.connection ?? r.from.broker, ...r.from.yaml, group: r.from.group })}`);
+    lines.push(`    to: [${r.to.map((t) => flow({ connection: t.connection ?? t.broker, ...t.yaml, when: t.when })).join(', ')}]`);
+    lines.push(`    maxInFlight: ${r.maxInFlight ?? 64}`);
+    if (r.extra) lines.push(r.extra);
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+/** Starts `polybus run` on `yaml` (killed by {@link cleanup}). */
+export async function startBridge(yamlOrFile: string, env: Record<string, string> = {}): Promise<BridgeProcess> {
+  const file = yamlOrFile.includes('\n') ? writeConfig(yamlOrFile) : yamlOrFile;
+  const bridge = await BridgeProcess.start(file, { env: { POLYBUS_LOG_LEVEL: 'info', ...env }, timeoutMs: 60_000 });
+  bridges.push(bridge);
+  return bridge;
+}
+
+/** Resident set size of a process in bytes (0 once it is gone). */
+export function rssOf(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmRSS:\s+(\d+)/.exec(status)?.[1];
+    return kb ? Number(kb) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Samples the RSS of whatever process `pid()` names every `everyMs`, keeping the peak. */
+export class RssSampler {
+  peak = 0;
+  readonly #timer: NodeJS.Timeout;
+  constructor(pid: () => number | undefined, everyMs = 200) {
+    this.#timer = setInterval(() => {
+      this.peak = Math.max(this.peak, rssOf(pid()));
+    }, everyMs);
+  }
+  stop(): number {
+    clearInterval(this.#timer);
+    return this.peak;
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `predicate` every `everyMs` until it holds; rejects after `timeoutMs`. */
+export async function poll(predicate: () => boolean | Promise<boolean>, timeoutMs: number, what: string, everyMs = 100): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await predicate()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** A seeded PRNG (mulberry32), so kill moments differ per run seed but a failing seed can be replayed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The seed of this run (`POLYBUS_FAULT_SEED`, else time-based), logged in the report. */
+export const SEED = Number(process.env.POLYBUS_FAULT_SEED ?? Date.now() % 1_000_000);
+
+export { BROKERS, uniqueName };
+export type { BridgeProcess, BrokerName, BrokerSpec, Observed };
