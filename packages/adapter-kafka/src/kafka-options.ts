@@ -31,6 +31,8 @@ export const kafkaOptionsSchema = z.strictObject({
   requestTimeoutMs: z.number().int().positive().default(30_000),
   /** kafkajs retries of one operation before it fails (producer send, admin calls). */
   retries: z.number().int().min(0).default(5),
+  /** Longest wait between two kafkajs retries, also before a failed consumer restarts. */
+  retryMaxDelayMs: z.number().int().positive().default(5_000),
   /** How long `subscribe()` waits for the group join before failing with a TimeoutError. */
   joinTimeoutMs: z.number().int().positive().default(60_000),
   /** Use TLS with the system CAs (SASL is not supported yet). */

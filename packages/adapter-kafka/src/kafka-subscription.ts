@@ -105,7 +105,7 @@ export class KafkaSubscription implements Subscription {
       heartbeatInterval: options.heartbeatIntervalMs,
       maxWaitTimeInMs: options.fetchMaxWaitMs,
       allowAutoTopicCreation: false,
-      retry: { retries: options.retries },
+      retry: { retries: options.retries, maxRetryTime: options.retryMaxDelayMs },
     });
     const { events } = this.#consumer;
     this.#consumer.on(events.GROUP_JOIN, ({ payload }) =>

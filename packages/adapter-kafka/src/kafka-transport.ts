@@ -84,7 +84,7 @@ export class KafkaTransport implements Transport {
       ssl: options.ssl,
       connectionTimeout: options.connectionTimeoutMs,
       requestTimeout: options.requestTimeoutMs,
-      retry: { retries: options.retries },
+      retry: { retries: options.retries, maxRetryTime: options.retryMaxDelayMs },
       logLevel: logLevel.INFO,
       logCreator: kafkaLogCreator(logger),
     });
@@ -93,9 +93,11 @@ export class KafkaTransport implements Transport {
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
-      retry: { retries: options.retries },
+      retry: { retries: options.retries, maxRetryTime: options.retryMaxDelayMs },
     });
-    this.#admin = this.#kafka.admin({ retry: { retries: options.retries } });
+    this.#admin = this.#kafka.admin({
+      retry: { retries: options.retries, maxRetryTime: options.retryMaxDelayMs },
+    });
   }
 
   /** Connects the producer and admin client. Rejects with ConnectionError; a second call is a no-op. */
