@@ -343,13 +343,22 @@ export class JetStreamSubscription implements Subscription {
     // The loop ends at its next step; a JetStream API call in flight is not waited for beyond 1 s.
     if (this.#loop) await Promise.race([this.#loop.catch(() => undefined), delay(1_000)]);
     if (this.#init.group === undefined && this.#consumerName !== undefined && !this.#init.nc.isClosed()) {
-      try {
-        await this.#init.jsm.consumers.delete(this.#stream, this.#consumerName);
-      } catch (error) {
-        this.#init.logger.debug(
-          { err: error, consumer: this.#consumerName },
-          'nats: could not delete ephemeral consumer',
-        );
+      // A delete racing an ack write can fail on nats-server 2.9 ("directory not empty"): try a few times;
+      // the server removes it after `ephemeralInactiveMs` anyway.
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        try {
+          await this.#init.jsm.consumers.delete(this.#stream, this.#consumerName);
+          break;
+        } catch (error) {
+          if (jsErrCode(error) === JsErrCode.consumerNotFound || attempt === 3) {
+            this.#init.logger.debug(
+              { err: error, consumer: this.#consumerName },
+              'nats: ephemeral consumer not deleted',
+            );
+            break;
+          }
+          await delay(50 * attempt);
+        }
       }
     }
     this.#init.onClosed(this);

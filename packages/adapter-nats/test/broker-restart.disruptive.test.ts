@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { createMessage, type HealthStatus } from '@polybus/core';
 import { requireBroker, uniqueName } from '@polybus/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { natsTransport } from './nats-test-env.js';
+import { natsTransport, StreamJanitor } from './nats-test-env.js';
 
 const up = await requireBroker('nats', '127.0.0.1', 4222);
 const brokersScript = fileURLToPath(new URL('../../../scripts/brokers.sh', import.meta.url));
@@ -20,9 +20,11 @@ async function until(check: () => boolean, timeoutMs: number, what: string): Pro
 }
 
 describe.runIf(up)('nats: server restart under load (JetStream, file storage)', () => {
+  const janitor = new StreamJanitor();
   afterAll(async () => {
     // Whatever happened, leave the server running for everyone else.
     await run('bash', [brokersScript, 'up', 'nats']).catch(() => undefined);
+    await janitor.clean();
   });
 
   it('loses no message whose publish resolved and resumes consuming within 10 s of the server coming back', async () => {
@@ -31,7 +33,7 @@ describe.runIf(up)('nats: server restart under load (JetStream, file storage)', 
     const consumer = natsTransport(options);
     await publisher.connect();
     await consumer.connect();
-    const subject = `pbr.${uniqueName('restart')}`;
+    const subject = janitor.subject(`pbr.${uniqueName('restart')}`);
     const group = uniqueName('g');
 
     const received = new Map<string, number>(); // id -> first arrival time

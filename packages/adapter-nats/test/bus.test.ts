@@ -2,6 +2,7 @@ import { connect } from '@polybus/core';
 import { Collector, requireBroker, uniqueName } from '@polybus/core/testing';
 import { describe, expect, it } from 'vitest';
 import { natsAdapter } from '../src/index.js';
+import { StreamJanitor } from './nats-test-env.js';
 
 const up = await requireBroker('nats', '127.0.0.1', 4222);
 
@@ -11,8 +12,9 @@ describe.runIf(up)('the README example through connect()', () => {
       adapters: [natsAdapter],
       options: { createStreams: true },
     });
+    const janitor = new StreamJanitor();
     try {
-      const subject = `pbbus.${uniqueName('orders')}`;
+      const subject = janitor.subject(`pbbus.${uniqueName('orders')}`);
       const collector = new Collector();
       const sub = await bus.subscribe(subject, (d) => collector.push(d), {
         group: 'billing',
@@ -39,6 +41,7 @@ describe.runIf(up)('the README example through connect()', () => {
       expect(bus.health().state).toBe('up');
     } finally {
       await bus.close();
+      await janitor.clean();
     }
   });
 });

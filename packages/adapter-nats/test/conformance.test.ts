@@ -1,14 +1,18 @@
 import { describeConformance, requireBroker } from '@polybus/core/testing';
-import { natsTransport } from './nats-test-env.js';
+import { afterAll } from 'vitest';
+import { natsTransport, StreamJanitor } from './nats-test-env.js';
 
 const up = await requireBroker('nats', '127.0.0.1', 4222);
 
 if (up) {
+  const janitor = new StreamJanitor();
+  afterAll(() => janitor.clean());
+
   describeConformance({
     name: 'nats JetStream',
     createTransport: () => natsTransport(),
     // A unique subject; its stream is created on demand (createStreams: true).
-    address: (name) => `pb.${name}`,
+    address: (name) => janitor.subject(`pb.${name}`),
     invalidAddress: 'not a subject',
   });
 

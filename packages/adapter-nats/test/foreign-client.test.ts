@@ -3,13 +3,14 @@ import { Collector, requireBroker, uniqueName } from '@polybus/core/testing';
 import { AckPolicy, connect, DeliverPolicy, headers, type JsMsg, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamNameFor } from '../src/index.js';
-import { natsTransport } from './nats-test-env.js';
+import { natsTransport, StreamJanitor } from './nats-test-env.js';
 
 const up = await requireBroker('nats', '127.0.0.1', 4222);
 
 describe.runIf(up)('foreign nats.js clients and the README header table', () => {
   let nc: NatsConnection;
   const transport = natsTransport();
+  const janitor = new StreamJanitor();
 
   beforeAll(async () => {
     nc = await connect({ servers: '127.0.0.1:4222' });
@@ -19,10 +20,11 @@ describe.runIf(up)('foreign nats.js clients and the README header table', () => 
   afterAll(async () => {
     await transport.close({ timeoutMs: 1_000 });
     await nc.close();
+    await janitor.clean();
   });
 
   async function rawStream(subject: string): Promise<string> {
-    const name = streamNameFor(subject);
+    const name = janitor.stream(streamNameFor(subject));
     await (await nc.jetstreamManager()).streams.add({ name, subjects: [subject] });
     return name;
   }
