@@ -14,12 +14,15 @@ routes:
 `;
 
 describe('polybus validate', () => {
-  it.each(readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.yaml')))('accepts examples/%s', async (file) => {
-    const result = await runCli(['validate', '-c', join('examples', file)]);
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain('valid');
-  });
+  it.each(readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.yaml')))(
+    'accepts examples/%s',
+    async (file) => {
+      const result = await runCli(['validate', '-c', join('examples', file)]);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('valid');
+    },
+  );
 
   it('exits 0 on a valid config', async () => {
     const result = await runCli(['validate', '-c', writeConfig(VALID)]);
@@ -71,8 +74,12 @@ routes:
     expect(second.code).toBe(2);
     const found = second.stderr.trim().split('\n');
     expect(found).toContain(`${fixed}:5: routes[0].from.colour: unknown key`);
-    expect(found.some((l) => l.startsWith(`${fixed}:6: routes[0].filter: invalid JSONata expression`))).toBe(true);
-    expect(found.some((l) => l.startsWith(`${fixed}:8: routes[0].to[0].connection: unknown connection "nope"`))).toBe(true);
+    expect(found.some((l) => l.startsWith(`${fixed}:6: routes[0].filter: invalid JSONata expression`))).toBe(
+      true,
+    );
+    expect(
+      found.some((l) => l.startsWith(`${fixed}:8: routes[0].to[0].connection: unknown connection "nope"`)),
+    ).toBe(true);
   });
 
   it('exits 2 on a missing environment variable, and never prints a password', async () => {
@@ -85,7 +92,9 @@ routes:
 `);
     const result = await runCli(['validate', '-c', file]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`${file}:2: connections.a: environment variable NO_SUCH_VHOST_VAR is not set`);
+    expect(result.stderr).toContain(
+      `${file}:2: connections.a: environment variable NO_SUCH_VHOST_VAR is not set`,
+    );
     expect(result.stderr).not.toContain('s3cret-pw');
   });
 
@@ -122,14 +131,22 @@ describe('polybus schema and --help', () => {
   it('prints a JSON Schema that rejects unknown keys', async () => {
     const result = await runCli(['schema']);
     expect(result.code).toBe(0);
-    const schema = JSON.parse(result.stdout) as { properties: Record<string, unknown>; additionalProperties: boolean };
-    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['connections', 'http', 'routes', 'shutdownTimeout']));
+    const schema = JSON.parse(result.stdout) as {
+      properties: Record<string, unknown>;
+      additionalProperties: boolean;
+    };
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(['connections', 'http', 'routes', 'shutdownTimeout']),
+    );
     expect(schema.additionalProperties).toBe(false);
   });
 
-  it.each([[], ['run'], ['validate'], ['schema'], ['send'], ['tail']])('answers --help for %j', async (...command) => {
-    const result = await runCli([...command.flat(), '--help']);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain('Usage: polybus');
-  });
+  it.each([[], ['run'], ['validate'], ['schema'], ['send'], ['tail']])(
+    'answers --help for %j',
+    async (...command) => {
+      const result = await runCli([...command.flat(), '--help']);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('Usage: polybus');
+    },
+  );
 });

@@ -112,7 +112,7 @@ routes:
     // Make room: the nacked message comes back from the source and now gets through.
     const got = await withRabbit(async (ch) => {
       const occupant = await ch.get(full, { noAck: true });
-      expect(occupant && occupant.content.toString()).toBe('occupant');
+      expect(occupant ? occupant.content.toString() : undefined).toBe('occupant');
       for (let i = 0; i < 100; i++) {
         const message = await ch.get(full, { noAck: true });
         if (message) return message.content.toString();

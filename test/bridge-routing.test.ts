@@ -68,7 +68,11 @@ describe('bridge routing (real polybus process, memory:// and stdio://)', () => 
       body: JSON.stringify({ id: i, total: i * 100, customer: `c${i % 3}` }),
     }));
     const bad = [
-      { id: 'bad-json', headers: { kind: 'order', 'content-type': 'application/json' }, body: '{"id": 1, "total": ' },
+      {
+        id: 'bad-json',
+        headers: { kind: 'order', 'content-type': 'application/json' },
+        body: '{"id": 1, "total": ',
+      },
       { id: 'bad-type', headers: { kind: 'order' }, body: '{"id": 2, "total": "lots"}' },
     ];
     const blob = { id: 'too-big', headers: { kind: 'blob' }, body: 'x'.repeat(100) };
@@ -80,14 +84,32 @@ describe('bridge routing (real polybus process, memory:// and stdio://)', () => 
     const via = (topic: string) => lines.filter((l) => l.headers['x-via'] === topic);
 
     const all = via('all');
-    expect(all.map((l) => l.id).sort()).toEqual(orders.slice(2).map((o) => o.id).sort());
+    expect(all.map((l) => l.id).sort()).toEqual(
+      orders
+        .slice(2)
+        .map((o) => o.id)
+        .sort(),
+    );
     for (const line of all) {
       const i = Number(line.id.slice(2));
       expect(JSON.parse(line.body)).toEqual({ orderId: i, total: i * 100 });
       expect(line.key).toBe(`c${i % 3}`);
-      expect(line.headers).toMatchObject({ 'x-origin': 'e2e', 'x-user': `u${i}`, 'content-type': 'application/json' });
+      expect(line.headers).toMatchObject({
+        'x-origin': 'e2e',
+        'x-user': `u${i}`,
+        'content-type': 'application/json',
+      });
     }
-    expect(via('big').map((l) => l.id).sort()).toEqual(orders.slice(11).map((o) => o.id).sort());
+    expect(
+      via('big')
+        .map((l) => l.id)
+        .sort(),
+    ).toEqual(
+      orders
+        .slice(11)
+        .map((o) => o.id)
+        .sort(),
+    );
 
     const dlq = via('dlq');
     expect(dlq.map((l) => l.id).sort()).toEqual(['bad-json', 'bad-type', 'too-big']);
@@ -96,7 +118,9 @@ describe('bridge routing (real polybus process, memory:// and stdio://)', () => 
       expect(line.body).toBe(original?.body); // original bytes, untouched
       expect(line.headers['x-polybus-attempts']).toBe('1');
       expect(line.headers['x-polybus-route']).toBe(line.id === 'too-big' ? 'blobs' : 'orders');
-      expect(line.headers['x-polybus-source']).toBe(line.id === 'too-big' ? 'bus/topic=blobs' : 'bus/topic=orders');
+      expect(line.headers['x-polybus-source']).toBe(
+        line.id === 'too-big' ? 'bus/topic=blobs' : 'bus/topic=orders',
+      );
       expect(line.headers['x-polybus-error']).toBeTruthy();
     }
     expect(dlq.find((l) => l.id === 'too-big')?.headers['x-polybus-error']).toMatch(/accepts at most 64/);
@@ -105,7 +129,8 @@ describe('bridge routing (real polybus process, memory:// and stdio://)', () => 
     await new Promise((r) => setTimeout(r, 300));
     expect(bridge.lines).toHaveLength(30);
 
-    const m = (name: string, labels: Record<string, string>) => bridge?.metric(name, labels) ?? Promise.resolve(-1);
+    const m = (name: string, labels: Record<string, string>) =>
+      bridge?.metric(name, labels) ?? Promise.resolve(-1);
     expect(await m('polybus_messages_received_total', { route: 'feed' })).toBe(23);
     expect(await m('polybus_messages_received_total', { route: 'orders' })).toBe(22);
     expect(await m('polybus_messages_filtered_total', { route: 'orders' })).toBe(2);
@@ -125,8 +150,16 @@ describe('bridge routing (real polybus process, memory:// and stdio://)', () => 
     expect(ready.status).toBe(200);
     expect(JSON.parse(ready.text).routes.orders).toEqual({ state: 'running' });
     expect((await bridge.get('/health/live')).status).toBe(200);
-    const routes = JSON.parse((await bridge.get('/routes')).text) as { routes: Array<{ name: string; counters: Record<string, number> }> };
-    expect(routes.routes.find((r) => r.name === 'orders')?.counters).toMatchObject({ received: 22, filtered: 2, deadLettered: 2, published: 27, acked: 22 });
+    const routes = JSON.parse((await bridge.get('/routes')).text) as {
+      routes: Array<{ name: string; counters: Record<string, number> }>;
+    };
+    expect(routes.routes.find((r) => r.name === 'orders')?.counters).toMatchObject({
+      received: 22,
+      filtered: 2,
+      deadLettered: 2,
+      published: 27,
+      acked: 22,
+    });
 
     expect(await bridge.stop('SIGTERM')).toBe(0);
   });

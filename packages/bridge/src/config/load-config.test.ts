@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are ${VAR} references on purpose
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,7 +79,10 @@ routes: [{ name: r, from: { connection: a, topic: x }, to: [{ connection: a, top
   it("validates addresses with the adapter's schema, with the sink's path", () => {
     const text = VALID.replace('{ connection: b, topic: out }', '{ connection: b, subject: out }');
     const found = problems(text);
-    expect(found).toEqual(['p.yaml:13: routes[0].to[0].topic: required', 'p.yaml:13: routes[0].to[0].subject: unknown key']);
+    expect(found).toEqual([
+      'p.yaml:13: routes[0].to[0].topic: required',
+      'p.yaml:13: routes[0].to[0].subject: unknown key',
+    ]);
   });
 
   it('reports an unknown connection, an unknown scheme and invalid adapter options', () => {
@@ -92,9 +96,13 @@ routes:
     to: [{ connection: zz, topic: y }]
 `;
     const found = problems(text);
-    expect(found).toContain('p.yaml:3: connections.k: no adapter registered for scheme "nosuch:" (registered: memory:, stdio:)');
+    expect(found).toContain(
+      'p.yaml:3: connections.k: no adapter registered for scheme "nosuch:" (registered: memory:, stdio:)',
+    );
     expect(found.some((p) => p.startsWith('p.yaml:4: connections.m.options.maxQueuedPerGroup:'))).toBe(true);
-    expect(found.some((p) => p.startsWith('p.yaml:8: routes[0].to[0].connection: unknown connection "zz"'))).toBe(true);
+    expect(
+      found.some((p) => p.startsWith('p.yaml:8: routes[0].to[0].connection: unknown connection "zz"')),
+    ).toBe(true);
   });
 
   it('reports JSONata syntax errors, self-loops, groups without consumer groups and duplicate names', () => {
@@ -109,11 +117,15 @@ routes:
     to: [{ connection: a, topic: y, when: "(" }]
 `;
     const found = problems(text);
-    expect(found.some((p) => p.startsWith('p.yaml:5: routes[0].filter: invalid JSONata expression'))).toBe(true);
+    expect(found.some((p) => p.startsWith('p.yaml:5: routes[0].filter: invalid JSONata expression'))).toBe(
+      true,
+    );
     expect(found).toContain('p.yaml:6: routes[0].to[0]: a route must not send to its own source address');
     expect(found).toContain('p.yaml:7: routes[1].name: duplicate route name "r"');
     expect(found).toContain('p.yaml:8: routes[1].from.group: stdio connections have no consumer groups');
-    expect(found.some((p) => p.startsWith('p.yaml:9: routes[1].to[0].when: invalid JSONata expression'))).toBe(true);
+    expect(
+      found.some((p) => p.startsWith('p.yaml:9: routes[1].to[0].when: invalid JSONata expression')),
+    ).toBe(true);
   });
 
   it('reports YAML syntax errors with their line', () => {
@@ -122,7 +134,9 @@ routes:
   });
 
   it('never echoes a password from a URL', () => {
-    const found = problems(`connections: { a: "nosuch://user:hunter2@h" }\nroutes: [{ name: r, from: { connection: a, topic: x }, to: [{ connection: a, topic: y }] }]`);
+    const found = problems(
+      `connections: { a: "nosuch://user:hunter2@h" }\nroutes: [{ name: r, from: { connection: a, topic: x }, to: [{ connection: a, topic: y }] }]`,
+    );
     expect(found.join('\n')).not.toContain('hunter2');
   });
 });

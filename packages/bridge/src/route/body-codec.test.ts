@@ -6,9 +6,15 @@ const enc = (s: string) => new TextEncoder().encode(s);
 
 describe('decodeBody', () => {
   it('parses JSON when content-type says JSON, and fails as a data error when it is not', () => {
-    expect(decodeBody({ body: enc('{"a":1}'), headers: { 'content-type': 'application/json' } })).toEqual({ a: 1 });
-    expect(decodeBody({ body: enc('[1]'), headers: { 'content-type': 'application/vnd.x+json; charset=utf-8' } })).toEqual([1]);
-    expect(() => decodeBody({ body: enc('nope'), headers: { 'content-type': 'application/json' } })).toThrow(DataError);
+    expect(decodeBody({ body: enc('{"a":1}'), headers: { 'content-type': 'application/json' } })).toEqual({
+      a: 1,
+    });
+    expect(
+      decodeBody({ body: enc('[1]'), headers: { 'content-type': 'application/vnd.x+json; charset=utf-8' } }),
+    ).toEqual([1]);
+    expect(() => decodeBody({ body: enc('nope'), headers: { 'content-type': 'application/json' } })).toThrow(
+      DataError,
+    );
   });
   it('tries JSON without a content-type, else gives text', () => {
     expect(decodeBody({ body: enc('{"total": 5}'), headers: {} })).toEqual({ total: 5 });

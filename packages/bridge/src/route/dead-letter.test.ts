@@ -4,8 +4,19 @@ import { deadLetterMessage } from './dead-letter.js';
 
 describe('deadLetterMessage', () => {
   it('keeps id, body bytes, key, timestamp and headers, and adds the x-polybus-* headers', () => {
-    const original = createMessage({ id: 'm1', key: 'k', body: new Uint8Array([0, 255, 10]), headers: { a: 'b' }, timestamp: 5 });
-    const letter = deadLetterMessage(original, { route: 'r1', source: 'rabbit/queue=orders', attempts: 5, error: new DataError('bad\njson') });
+    const original = createMessage({
+      id: 'm1',
+      key: 'k',
+      body: new Uint8Array([0, 255, 10]),
+      headers: { a: 'b' },
+      timestamp: 5,
+    });
+    const letter = deadLetterMessage(original, {
+      route: 'r1',
+      source: 'rabbit/queue=orders',
+      attempts: 5,
+      error: new DataError('bad\njson'),
+    });
     expect(letter.id).toBe('m1');
     expect(letter.key).toBe('k');
     expect(letter.timestamp).toBe(5);

@@ -4,10 +4,18 @@ import { compileExpression, expressionContext, isTruthy } from './expressions.js
 
 describe('compileExpression', () => {
   it('evaluates over { id, key, headers, body, timestamp }', async () => {
-    const message = createMessage({ id: 'm1', key: 'k', headers: { h: 'v' }, body: '{"total": 150}', timestamp: 7 });
+    const message = createMessage({
+      id: 'm1',
+      key: 'k',
+      headers: { h: 'v' },
+      body: '{"total": 150}',
+      timestamp: 7,
+    });
     const context = expressionContext(message, true);
     await expect(compileExpression('body.total > 100').evaluate(context)).resolves.toBe(true);
-    await expect(compileExpression('id & "/" & key & "/" & headers.h & "/" & $string(timestamp)').evaluate(context)).resolves.toBe('m1/k/v/7');
+    await expect(
+      compileExpression('id & "/" & key & "/" & headers.h & "/" & $string(timestamp)').evaluate(context),
+    ).resolves.toBe('m1/k/v/7');
   });
   it('knows whether it needs the body', () => {
     expect(compileExpression('body.total > 1').needsBody).toBe(true);
@@ -27,7 +35,14 @@ describe('compileExpression', () => {
 
 describe('isTruthy', () => {
   it('follows JSONata boolean casting', () => {
-    expect([undefined, null, false, 0, '', []].map(isTruthy)).toEqual([false, false, false, false, false, false]);
+    expect([undefined, null, false, 0, '', []].map(isTruthy)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
     expect([true, 1, 'x', [0, 1], {}].map(isTruthy)).toEqual([true, true, true, true, true]);
   });
 });

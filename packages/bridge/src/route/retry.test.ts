@@ -1,15 +1,33 @@
-import { ClosedError, ConnectionError, DataError, MessageTooLargeError, PublishError, TimeoutError, UnroutableError } from '@polybus/core';
+import {
+  ClosedError,
+  ConnectionError,
+  DataError,
+  MessageTooLargeError,
+  PublishError,
+  TimeoutError,
+  UnroutableError,
+} from '@polybus/core';
 import { describe, expect, it } from 'vitest';
 import { classifyFailure, nextRetryDelay } from './retry.js';
 
 describe('classifyFailure', () => {
   it('treats sink trouble as transport errors (retried)', () => {
-    for (const error of [new ConnectionError('down'), new PublishError('nack'), new TimeoutError('slow'), new ClosedError('closed'), new Error('??')]) {
+    for (const error of [
+      new ConnectionError('down'),
+      new PublishError('nack'),
+      new TimeoutError('slow'),
+      new ClosedError('closed'),
+      new Error('??'),
+    ]) {
       expect(classifyFailure(error)).toBe('transport');
     }
   });
   it('treats message trouble as data errors (dead-lettered at once)', () => {
-    for (const error of [new DataError('bad json'), new MessageTooLargeError('big'), new UnroutableError('nowhere')]) {
+    for (const error of [
+      new DataError('bad json'),
+      new MessageTooLargeError('big'),
+      new UnroutableError('nowhere'),
+    ]) {
       expect(classifyFailure(error)).toBe('data');
     }
   });

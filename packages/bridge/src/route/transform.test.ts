@@ -6,7 +6,13 @@ import { compileTransform } from './transform.js';
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
 describe('compileTransform', () => {
-  const message = createMessage({ id: 'm1', key: 'k0', headers: { keep: 'me', drop: 'x' }, body: '{"id": 7, "total": 12.5, "customer": "c9"}', timestamp: 99 });
+  const message = createMessage({
+    id: 'm1',
+    key: 'k0',
+    headers: { keep: 'me', drop: 'x' },
+    body: '{"id": 7, "total": 12.5, "customer": "c9"}',
+    timestamp: 99,
+  });
 
   it('rebuilds body as JSON, sets headers and key, keeps id and timestamp', async () => {
     const t = compileTransform({
@@ -16,7 +22,12 @@ describe('compileTransform', () => {
     });
     const out = await t.apply(message, expressionContext(message, t.needsBody));
     expect(text(out.body)).toBe('{"orderId":7,"total":12.5}');
-    expect(out.headers).toEqual({ keep: 'me', 'x-origin': 'rabbit', n: '2', 'content-type': 'application/json' });
+    expect(out.headers).toEqual({
+      keep: 'me',
+      'x-origin': 'rabbit',
+      n: '2',
+      'content-type': 'application/json',
+    });
     expect(out.key).toBe('c9');
     expect(out.id).toBe('m1');
     expect(out.timestamp).toBe(99);
