@@ -79,6 +79,8 @@ export class JetStreamSubscription implements Subscription {
   readonly #init: JetStreamSubscriptionInit;
   readonly #tracker: DeliveryTracker;
   readonly #unsettled = new Set<JsMsg>();
+  /** Messages a pull delivered beyond the free slots (a re-pull after missed heartbeats); dispatched first. */
+  readonly #overflow: JsMsg[] = [];
   readonly #abort = new AbortController();
   readonly #startedAt = new Date();
   #stream: string;
@@ -104,6 +106,7 @@ export class JetStreamSubscription implements Subscription {
           { err: error, messageId: delivery.message.id, subject: init.subject },
           'nats: handler failed, message nacked',
         ),
+      onReleased: () => this.#drainOverflow(),
     });
   }
 
@@ -202,6 +205,7 @@ export class JetStreamSubscription implements Subscription {
     let failures = 0;
     while (!this.#tracker.stopping) {
       if (!(await this.#tracker.waitForSlot())) break;
+      this.#drainOverflow();
       const batch = this.#tracker.freeSlots;
       if (batch <= 0) continue;
       try {
@@ -251,9 +255,18 @@ export class JetStreamSubscription implements Subscription {
       this.#settle(() => m.nak());
       return;
     }
-    const { info } = m;
-    this.#lastSeq = Math.max(this.#lastSeq, info.streamSequence);
+    this.#lastSeq = Math.max(this.#lastSeq, m.info.streamSequence);
     this.#unsettled.add(m);
+    if (this.#tracker.freeSlots > 0) this.#dispatch(m);
+    else this.#overflow.push(m); // keeps the maxInFlight bound; +WPI keeps it alive meanwhile
+  }
+
+  #drainOverflow(): void {
+    while (this.#overflow.length > 0 && this.#tracker.freeSlots > 0) this.#dispatch(this.#overflow.shift()!);
+  }
+
+  #dispatch(m: JsMsg): void {
+    const { info } = m;
     const { group, address, options } = this.#init;
     this.#tracker.dispatch(this.#init.handler, {
       message: jetStreamMessageOf(m),
@@ -340,6 +353,7 @@ export class JetStreamSubscription implements Subscription {
     clearInterval(this.#working);
     for (const m of this.#unsettled) this.#settle(() => m.nak());
     this.#unsettled.clear();
+    this.#overflow.length = 0;
     // The loop ends at its next step; a JetStream API call in flight is not waited for beyond 1 s.
     if (this.#loop) await Promise.race([this.#loop.catch(() => undefined), delay(1_000)]);
     if (this.#init.group === undefined && this.#consumerName !== undefined && !this.#init.nc.isClosed()) {
