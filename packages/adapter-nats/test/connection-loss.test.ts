@@ -69,6 +69,22 @@ describe('connection loss and a frozen server (in-process fake server)', () => {
     return { fake, t };
   }
 
+  it('connect() to a port where nothing listens rejects with a ConnectionError without credentials', async () => {
+    const t = new NatsTransport(
+      'nats://alice:hunter2@127.0.0.1:1',
+      natsOptionsSchema.parse({ connectTimeoutMs: 1_000 }),
+      silent,
+    );
+    const error = await t.connect().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 'CONNECTION_FAILED', retriable: true });
+    expect(String((error as Error).message)).not.toContain('hunter2');
+    expect(t.health().state).toBe('down');
+    await t.close();
+  });
+
   it('reads max_payload from the server into maxMessageBytes', async () => {
     const { t } = await setup({}, 65_536);
     expect(t.capabilities.maxMessageBytes).toBe(65_536 - 8_192);
