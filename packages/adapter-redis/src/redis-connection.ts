@@ -46,7 +46,7 @@ export function createRedis(
 export async function connectRedis(redis: Redis, url: string): Promise<void> {
   if (redis.status === 'ready') return;
   try {
-    if (redis.status === 'wait') await redis.connect();
+    if (redis.status === 'wait' || redis.status === 'end') await redis.connect();
     else await waitReady(redis);
   } catch (error) {
     redis.disconnect();

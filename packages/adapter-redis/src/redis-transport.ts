@@ -16,6 +16,7 @@ import {
   type Subscription,
   schemeOf,
   type Transport,
+  toPolybusError,
   UnsupportedError,
 } from '@polybus/core';
 import type { Redis } from 'ioredis';
@@ -61,7 +62,7 @@ export class RedisTransport implements Transport {
   readonly #url: string;
   readonly #options: RedisTransportOptions;
   readonly #logger: Logger;
-  readonly #cmd: Redis;
+  #cmd: Redis;
   readonly #subscriptions = new Set<AnySubscription>();
   /** `stream\0group` -> consumer-name indexes in use (for a configured, stable consumer name). */
   readonly #consumerSlots = new Map<string, Set<number>>();
@@ -77,10 +78,15 @@ export class RedisTransport implements Transport {
     this.#logger = logger;
     this.capabilities = streamCapabilities(options.maxMessageBytes);
     this.#channelCapabilities = channelCapabilities(options.maxChannelMessageBytes);
-    this.#cmd = createRedis(url, options, 'cmd', uniqueSuffix());
-    this.#cmd.on('error', (error: unknown) =>
-      logger.debug({ err: redactText(errorText(error)) }, 'redis: command connection error'),
+    this.#cmd = this.#createCommandConnection();
+  }
+
+  #createCommandConnection(): Redis {
+    const cmd = createRedis(this.#url, this.#options, 'cmd', uniqueSuffix());
+    cmd.on('error', (error: unknown) =>
+      this.#logger.debug({ err: redactText(errorText(error)) }, 'redis: command connection error'),
     );
+    return cmd;
   }
 
   /** Stream capabilities for streams, at-most-once ones for `{ channel }`; throws AddressError. */
@@ -96,7 +102,9 @@ export class RedisTransport implements Transport {
   connect(): Promise<void> {
     if (this.#closed) return Promise.reject(new ClosedError('redis transport is closed'));
     this.#connecting ??= connectRedis(this.#cmd, this.#url).catch((error: unknown) => {
+      // Nothing used the failed client yet (subscriptions need a connection): the next call starts afresh.
       this.#connecting = undefined;
+      this.#cmd = this.#createCommandConnection();
       throw error;
     });
     return this.#connecting;
@@ -191,38 +199,46 @@ export class RedisTransport implements Transport {
       this.#subscriptions.delete(s);
     };
     let subscription: AnySubscription;
-    if (target.kind === 'channel') {
-      subscription = await ChannelSubscription.open({ ...base, channel: target.channel, onClosed });
-    } else if (options.group === undefined) {
-      subscription = await StreamTailSubscription.open({
-        ...base,
-        cmd: this.#cmd,
-        stream: target.stream,
-        from,
-        onClosed,
-      });
-    } else {
-      const { group } = options;
-      const slot = this.#takeConsumerSlot(target.stream, group);
-      const consumer = slot.name;
-      try {
-        subscription = await StreamGroupSubscription.open({
+    try {
+      if (target.kind === 'channel') {
+        subscription = await ChannelSubscription.open({ ...base, channel: target.channel, onClosed });
+      } else if (options.group === undefined) {
+        subscription = await StreamTailSubscription.open({
           ...base,
           cmd: this.#cmd,
           stream: target.stream,
-          group,
-          consumer,
-          stableConsumer: this.#options.consumerName !== undefined,
           from,
-          onClosed: (s) => {
-            slot.release();
-            onClosed(s);
-          },
+          onClosed,
         });
-      } catch (error) {
-        slot.release();
-        throw error;
+      } else {
+        const { group } = options;
+        const slot = this.#takeConsumerSlot(target.stream, group);
+        const consumer = slot.name;
+        try {
+          subscription = await StreamGroupSubscription.open({
+            ...base,
+            cmd: this.#cmd,
+            stream: target.stream,
+            group,
+            consumer,
+            stableConsumer: this.#options.consumerName !== undefined,
+            from,
+            onClosed: (s) => {
+              slot.release();
+              onClosed(s);
+            },
+          });
+        } catch (error) {
+          slot.release();
+          throw error;
+        }
       }
+    } catch (error) {
+      throw toPolybusError(error, `subscribe to redis ${describeAddress(address)} failed`);
+    }
+    if (this.#closed) {
+      await subscription.close({ timeoutMs: 0 });
+      throw new ClosedError('redis transport was closed while subscribing');
     }
     this.#subscriptions.add(subscription);
     return subscription;

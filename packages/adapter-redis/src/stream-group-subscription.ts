@@ -274,10 +274,24 @@ export class StreamGroupSubscription implements Subscription {
     return Math.max(1, until - now);
   }
 
-  /** Interrupts a blocking read so the loop looks at due nacks now. */
-  #wake(): void {
+  /**
+   * Interrupts a blocking read so the loop looks at due nacks now. CLIENT UNBLOCK can overtake a read
+   * that was sent but has not started blocking yet; it is then retried a few times.
+   */
+  #wake(tries = 3): void {
     if (!this.#blocking || this.#readerId === undefined || this.#stopping) return;
-    this.#init.cmd.client('UNBLOCK', this.#readerId).catch(() => undefined);
+    this.#init.cmd.client('UNBLOCK', this.#readerId).then(
+      (unblocked) => {
+        if (Number(unblocked) === 0 && tries > 1) {
+          const timer = setTimeout(() => {
+            this.#timers.delete(timer);
+            this.#wake(tries - 1);
+          }, 5);
+          this.#timers.add(timer);
+        }
+      },
+      () => undefined,
+    );
   }
 
   #wakeIn(ms: number): void {

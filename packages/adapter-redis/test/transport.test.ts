@@ -61,6 +61,9 @@ describe('redis adapter descriptor and options', () => {
     expect(error.code).toBe('CONNECTION_FAILED');
     expect(error.message).not.toContain('hunter2');
     expect(Date.now() - started).toBeLessThan(5_000);
+    expect((await rejection(t.connect())).code, 'a second connect() tries again').toBe('CONNECTION_FAILED');
+    expect((await rejection(t.subscribe('s', () => undefined))).code).toBe('CONNECTION_FAILED');
+    expect(Date.now() - started).toBeLessThan(10_000);
     await t.close();
     expect(t.health().state).toBe('closed');
   });
