@@ -127,4 +127,48 @@ describe.runIf(up)('CLIENT KILL of the blocking reader connection', () => {
       await survivor.close({ timeoutMs: 1_000 });
     }
   });
+
+  it('a killed private tail reader and a killed Pub/Sub subscriber come back and keep receiving', async () => {
+    const prefix = uniqueName('killt');
+    const t = createTestTransport({ connectionNamePrefix: prefix });
+    try {
+      await t.connect();
+      const stream = uniqueName('killt-s');
+      const channel = uniqueName('killt-c');
+      const onStream = new Collector();
+      const onChannel = new Collector();
+      await t.subscribe(stream, (d) => onStream.push(d));
+      await t.subscribe({ channel }, (d) => onChannel.push(d));
+      await t.publish(stream, [createMessage({ body: 's-1' })]);
+      await t.publish({ channel }, [createMessage({ body: 'c-1' })]);
+      await Promise.all([onStream.waitFor(1, 5_000), onChannel.waitFor(1, 5_000)]);
+
+      const killed = [
+        ...(await clientIds(admin, `${prefix}:tail:`)),
+        ...(await clientIds(admin, `${prefix}:sub:`)),
+      ];
+      expect(killed).toHaveLength(2);
+      for (const id of killed) await admin.client('KILL', 'ID', id);
+      // The stream reader resumes from its last id: an entry added right away is not missed.
+      await t.publish(stream, [createMessage({ body: 's-2' })]);
+      // Pub/Sub keeps nothing: publish once Redis shows the re-subscription.
+      await waitUntil(
+        async () => Number(((await admin.pubsub('NUMSUB', channel)) as unknown[])[1]) === 1,
+        10_000,
+        're-subscription',
+      );
+      await t.publish({ channel }, [createMessage({ body: 'c-2' })]);
+      await Promise.all([onStream.waitFor(2, 10_000), onChannel.waitFor(2, 10_000)]);
+      expect(onStream.deliveries.map((d) => Buffer.from(d.message.body).toString())).toEqual(['s-1', 's-2']);
+      expect(onChannel.deliveries.map((d) => Buffer.from(d.message.body).toString())).toEqual(['c-1', 'c-2']);
+      const now = [
+        ...(await clientIds(admin, `${prefix}:tail:`)),
+        ...(await clientIds(admin, `${prefix}:sub:`)),
+      ];
+      expect(now).toHaveLength(2);
+      for (const id of killed) expect(now).not.toContain(id);
+    } finally {
+      await t.close({ timeoutMs: 1_000 });
+    }
+  });
 });
