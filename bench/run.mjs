@@ -3,13 +3,13 @@
  * on the local brokers (127.0.0.1). Writes bench/results/<date>.json and docs/performance.md.
  * Settings: see lib/settings.mjs (BENCH_N, BENCH_PAIRS, BENCH_ROUNDS, ...).
  */
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brokers, pairLabel } from './brokers/index.mjs';
 import { killAllChildren } from './lib/child.mjs';
-import { machineFacts } from './lib/machine.mjs';
+import { gitFacts, machineFacts } from './lib/machine.mjs';
 import { latencyRun, throughputRun } from './lib/measure.mjs';
 import { summariseProfile } from './lib/profile.mjs';
 import { renderMarkdown, summarise } from './lib/report.mjs';
@@ -60,11 +60,12 @@ async function main() {
     log(`${r.pair} ${r.kind} ${r.variant}${r.transform ? '+transform' : ''} #${r.round}: ${describe(r)}`);
     return r;
   };
-  // A run that failed to start or whose pipe died (typically a broker restarted by another
-  // engineer's test) is recorded as discarded and repeated once; a slow run is never repeated.
+  // A run that failed to start, whose pipe died, or that a broker restart disturbed (reconnects in
+  // its log, duplicates at the sink) is recorded as discarded and repeated once (typically another
+  // engineer's test restarted the broker); a slow run is never repeated.
   const measure = async (fn, args) => {
     const first = await fn(ctx, args);
-    if (first.complete || first.outcome === 'timeout') return record(first);
+    if ((first.complete && !first.disturbed) || first.outcome === 'timeout') return record(first);
     first.discarded = true;
     record(first);
     await waitForBrokers([args.pair.source, args.pair.sink]).catch(() => undefined);
@@ -73,12 +74,12 @@ async function main() {
   const variants = settings.baselineOnly ? ['baseline'] : ['baseline', 'polybus'];
   for (const pair of settings.pairs) {
     log(`== ${pairLabel(pair)}`);
-    for (let round = 1; round <= settings.rounds; round++) {
+    for (let round = 1; settings.throughput && round <= settings.rounds; round++) {
       // A/B interleaved, alternating which goes first: B P, P B, B P ...
       const order = round % 2 === 1 ? variants : [...variants].reverse();
       for (const variant of order) await measure(throughputRun, { pair, variant, round });
     }
-    if (settings.transform && !settings.baselineOnly) {
+    if (settings.throughput && settings.transform && !settings.baselineOnly) {
       await measure(throughputRun, { pair, variant: 'polybus', round: 1, transform: true });
     }
     if (settings.latency) {
@@ -104,6 +105,7 @@ async function main() {
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     machine: machineFacts(),
+    git: gitFacts(repoDir),
     brokers: versions,
     settings: { ...settings, pairs: settings.pairs.map((p) => p.id), bodyBytes: 1024 },
     note: 'Shared machine: other engineers ran tests against the same brokers during this run. Baseline and polybus runs are interleaved per pair so drift affects both sides alike.',
@@ -113,14 +115,27 @@ async function main() {
   };
   const resultsDir = join(benchDir, 'results');
   mkdirSync(resultsDir, { recursive: true });
-  const resultsFile = join(resultsDir, `${results.date}.json`);
+  const resultsFile = join(resultsDir, `${results.date}${settings.tag ? `-${settings.tag}` : ''}.json`);
   writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+  if (settings.tag) {
+    log(`wrote ${resultsFile} (tagged run: docs/performance.md left alone)`);
+    return;
+  }
   const docsFile = join(repoDir, 'docs/performance.md');
-  writeFileSync(docsFile, renderMarkdown(results, { benchDir }));
+  writeFileSync(docsFile, renderMarkdown(results, { benchDir, resultsDir }));
   log(`wrote ${resultsFile} and ${docsFile}`);
 }
 
-main().then(
+/** `node bench/run.mjs --render <results.json>`: regenerates docs/performance.md from saved results. */
+function renderOnly(file) {
+  const results = JSON.parse(readFileSync(file, 'utf8'));
+  const docsFile = join(repoDir, 'docs/performance.md');
+  writeFileSync(docsFile, renderMarkdown(results, { benchDir, resultsDir: join(benchDir, 'results') }));
+  log(`wrote ${docsFile} from ${file}`);
+}
+
+const renderIndex = process.argv.indexOf('--render');
+(renderIndex > 0 ? Promise.resolve().then(() => renderOnly(process.argv[renderIndex + 1])) : main()).then(
   () => process.exit(0),
   (error) => {
     log(`failed: ${error?.stack ?? error}`);

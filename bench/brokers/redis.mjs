@@ -8,8 +8,11 @@ const FILL_BATCH = 1000;
 export const BODY_FIELD = 'body';
 const GROUP = 'bench';
 
-function connection(name) {
-  return new Redis({ host: HOST, port: PORT, connectionName: `polybus-bench:${name}`, lazyConnect: false });
+/** A connection with an error listener (a Redis restart by someone else must not crash the run). */
+function connection(name, options = {}) {
+  const redis = new Redis({ host: HOST, port: PORT, connectionName: `polybus-bench:${name}`, ...options });
+  redis.on('error', () => undefined);
+  return redis;
 }
 
 function bodyOf(fields) {
@@ -88,7 +91,7 @@ export const redisBroker = {
    */
   async source(name, maxInFlight, handle) {
     const reader = connection('pipe-read');
-    const acker = new Redis({ host: HOST, port: PORT, enableAutoPipelining: true });
+    const acker = connection('pipe-ack', { enableAutoPipelining: true });
     await reader.xgroup('CREATE', name, GROUP, '0', 'MKSTREAM').catch((e) => {
       if (!String(e.message).includes('BUSYGROUP')) throw e;
     });
@@ -147,7 +150,7 @@ export const redisBroker = {
 
   /** Baseline sink: XADD per message; auto-pipelining sends one turn's XADDs together. */
   async sink(name) {
-    const redis = new Redis({ host: HOST, port: PORT, enableAutoPipelining: true });
+    const redis = connection('pipe-sink', { enableAutoPipelining: true });
     return {
       publish: (body) => redis.xadd(name, '*', BODY_FIELD, body),
       close: () => redis.quit(),

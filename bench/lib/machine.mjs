@@ -17,3 +17,22 @@ export function machineFacts() {
     loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100),
   };
 }
+
+/** The commit the packages under test were built from, and how many of their files differ from it. */
+export function gitFacts(repoDir) {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: repoDir,
+      encoding: 'utf8',
+    }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'packages'], {
+      cwd: repoDir,
+      encoding: 'utf8',
+    })
+      .split('\n')
+      .filter(Boolean).length;
+    return { commit, uncommittedPackageFiles: dirty };
+  } catch {
+    return undefined;
+  }
+}

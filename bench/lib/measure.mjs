@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { brokers } from '../brokers/index.mjs';
@@ -43,6 +43,7 @@ function createTally(expected, { pid } = {}) {
     cpuAtFirst: undefined,
     cpuAtLast: undefined,
     latencies,
+    sentAt: [],
     pid,
     /** Sequence numbers from here on count for the latency figures. */
     measuredFrom: 0,
@@ -67,7 +68,10 @@ function createTally(expected, { pid } = {}) {
         tally.cpuAtFirst = tally.pid ? readProc(tally.pid)?.cpuSeconds : undefined;
       }
       tally.lastAt = at;
-      if (stamp.seq >= tally.measuredFrom) latencies.push(at - stamp.ts);
+      if (stamp.seq >= tally.measuredFrom) {
+        latencies.push(at - stamp.ts);
+        tally.sentAt.push(stamp.ts);
+      }
       if (tally.unique === expected) {
         tally.cpuAtLast = tally.pid ? readProc(tally.pid)?.cpuSeconds : undefined;
         resolveDone();
@@ -191,6 +195,7 @@ export async function throughputRun(
   } finally {
     sampler?.stop();
     if (pipe) record.exitCode = await pipe.child.stop();
+    record.disturbed = disturbed(record);
     await collector?.close().catch(() => undefined);
     if (brokerSet) {
       await brokerSet.src.cleanup(from).catch(() => undefined);
@@ -199,6 +204,40 @@ export async function throughputRun(
     }
   }
   return record;
+}
+
+/** p50 / p99 latency per second of send time (shows a steady state vs a draining backlog). */
+function latencyTimeline(sentAt, latencies) {
+  if (sentAt.length === 0) return [];
+  const t0 = Math.min(...sentAt);
+  const buckets = [];
+  for (let i = 0; i < sentAt.length; i++) {
+    const b = Math.floor((sentAt[i] - t0) / 1000);
+    if (buckets[b] === undefined) buckets[b] = [];
+    buckets[b].push(latencies[i]);
+  }
+  return Array.from(buckets, (list = [], second) => ({
+    second,
+    count: list.length,
+    p50: roundTo(percentile(list, 50), 1),
+    p99: roundTo(percentile(list, 99), 1),
+  }));
+}
+
+/** Log lines of a pipe that mean a broker connection dropped during the run. */
+const DISTURBANCE = /connection lost|reconnect|ECONNREFUSED|ECONNRESET|CONNECTION_FORCED|socket closed/i;
+
+/**
+ * True when the run was disturbed by something outside the pipe: a broker connection dropped (its
+ * log says so) or messages were redelivered (duplicates at the sink). Such runs are repeated.
+ */
+function disturbed(record) {
+  if (record.duplicates > 0) return true;
+  try {
+    return record.log ? DISTURBANCE.test(readFileSync(record.log, 'utf8')) : false;
+  } catch {
+    return false;
+  }
 }
 
 function cpuDelta(tally) {
@@ -275,6 +314,7 @@ export async function latencyRun(ctx, { pair, variant, round, attempt = 1 }) {
       received: latencies.length,
       sendErrors,
       duplicates: tally.duplicates,
+      timeline: latencyTimeline(tally.sentAt, latencies),
       latencyMs: {
         p50: roundTo(percentile(latencies, 50), 2),
         p90: roundTo(percentile(latencies, 90), 2),
@@ -290,6 +330,7 @@ export async function latencyRun(ctx, { pair, variant, round, attempt = 1 }) {
   } finally {
     sampler?.stop();
     if (pipe) record.exitCode = await pipe.child.stop();
+    record.disturbed = disturbed(record);
     await collector?.close().catch(() => undefined);
     if (brokerSet) {
       await brokerSet.src.cleanup(from).catch(() => undefined);

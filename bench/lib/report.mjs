@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PAIRS, pairLabel } from '../brokers/index.mjs';
 import { median, round } from './stats.mjs';
@@ -96,7 +96,7 @@ const fmt = (v, suffix = '') =>
 const mark = (t) => (t === 'met' ? 'yes' : t === 'missed' ? '**no**' : '–');
 
 /** docs/performance.md from a results object (everything in it comes from the run). */
-export function renderMarkdown(results, { benchDir }) {
+export function renderMarkdown(results, { benchDir, resultsDir }) {
   const { machine, brokers, settings, summary, runs, profile } = results;
   const lines = [];
   const push = (...l) => lines.push(...l);
@@ -119,6 +119,11 @@ export function renderMarkdown(results, { benchDir }) {
     `- ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB memory, Node ${machine.node}, ${machine.platform}; load average at the end ${machine.loadAverageAtEnd.join(' / ')}`,
     ...Object.entries(brokers).map(([name, version]) => `- ${name} ${version}`),
     `- N = ${settings.n.toLocaleString('en-US')} messages of ${settings.bodyBytes} B per throughput run, ${settings.rounds} round(s) per side, maxInFlight ${settings.maxInFlight}, Kafka topics with ${settings.kafkaPartitions} partition(s); latency at ${settings.latencyRate} msg/s for ${settings.latencySeconds} s`,
+    ...(results.git
+      ? [
+          `- packages built from commit \`${results.git.commit}\`${results.git.uncommittedPackageFiles ? ` plus ${results.git.uncommittedPackageFiles} uncommitted file(s) under packages/ (work in progress of other engineers)` : ''}`,
+        ]
+      : []),
     `- ${results.note}`,
     '',
     '## Throughput (median of the rounds)',
@@ -161,13 +166,20 @@ export function renderMarkdown(results, { benchDir }) {
     const side = `${r.variant}${r.transform ? ' + transform' : ''}${r.profiled ? ' (profiled)' : ''}`;
     const lat = r.latencyMs ? `${fmt(r.latencyMs.p50)} / ${fmt(r.latencyMs.p99)}` : '–';
     const total = r.kind === 'latency' ? r.measured : r.n;
-    const note = r.error
+    const flags = [
+      r.discarded ? 'discarded, repeated' : '',
+      r.disturbed ? 'disturbed (broker reconnect or redelivery)' : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
+    const outcome = r.error
       ? `failed: ${r.error.split('\n')[0].slice(0, 80)}`
       : r.complete
         ? r.duplicates
           ? `${r.duplicates} duplicates`
           : ''
         : `incomplete (${r.outcome ?? 'timeout'})`;
+    const note = [outcome, flags].filter(Boolean).join('; ');
     push(
       `| ${r.pair} | ${r.kind} | ${side} | ${r.round} | ${fmt(r.msgsPerSec)} | ${fmt(r.mbPerSec)} | ${lat} | ${fmt(r.cpuPercent, '%')} | ${fmt(r.peakRssMb, ' MB')} | ${fmt(r.received)}/${fmt(total)} | ${note} |`,
     );
@@ -201,6 +213,30 @@ export function renderMarkdown(results, { benchDir }) {
         (f) => `| \`${f.name}\` | ${f.where} | ${fmt(f.ms)} | ${fmt(f.percent, '%')} |`,
       ),
     );
+  }
+  const supplementary = resultsDir
+    ? readdirSync(resultsDir)
+        .filter((f) => f.startsWith(`${results.date}-`) && f.endsWith('.json'))
+        .map((f) => ({ file: f, data: JSON.parse(readFileSync(join(resultsDir, f), 'utf8')) }))
+    : [];
+  if (supplementary.length > 0) {
+    push('', '## Supplementary runs (same day, tagged)', '');
+    for (const { file, data } of supplementary) {
+      const st = data.settings;
+      push(
+        `### \`${st.tag}\` (\`bench/results/${file}\`, ${data.startedAt})`,
+        '',
+        `N = ${st.n}, ${st.rounds} round(s), maxInFlight ${st.maxInFlight}, Kafka topics with ${st.kafkaPartitions} partition(s).`,
+        '',
+        '| pair | baseline msg/s | polybus msg/s | ratio | polybus + transform msg/s | ratio | added p50 / p99 ms | bridge peak RSS |',
+        '|---|---:|---:|---:|---:|---:|---:|---:|',
+      );
+      for (const s2 of Object.values(data.summary)) {
+        push(
+          `| ${s2.label} | ${fmt(s2.baselineMsgsPerSec)} | ${fmt(s2.polybusMsgsPerSec)} | ${fmt(s2.ratio, '×')} | ${fmt(s2.transformMsgsPerSec)} | ${fmt(s2.transformRatio, '×')} | ${fmt(s2.latency.addedP50Ms)} / ${fmt(s2.latency.addedP99Ms)} | ${fmt(s2.bridgePeakRssMb, ' MB')} |`,
+        );
+      }
+    }
   }
   const findings = join(benchDir, 'findings.md');
   if (existsSync(findings)) {

@@ -16,11 +16,14 @@ function int(name, fallback) {
  * - BENCH_ROUNDS: A/B rounds per pair (default 2)
  * - BENCH_MAX_IN_FLIGHT: in-flight bound of both pipes (default 256)
  * - BENCH_TRANSFORM: 1 to add a polybus run with a JSONata transform per pair (default 1)
+ * - BENCH_THROUGHPUT: 0 to skip the throughput runs (latency only)
  * - BENCH_LATENCY: 1 to add the fixed-rate latency runs (default 1)
  * - BENCH_LATENCY_RATE / BENCH_LATENCY_SECONDS: 1000 msg/s for 5 s
  * - BENCH_PROFILE: a pair id to profile the bridge on with --cpu-prof, or 0 (default amqp-kafka)
  * - BENCH_BASELINE_ONLY: 1 to skip every polybus run (harness check without the bridge)
- * - BENCH_RUN_TIMEOUT_S: per-run time limit (default 180)
+ * - BENCH_RUN_TIMEOUT_S: per-run time limit (default 300)
+ * - BENCH_TAG: writes bench/results/<date>-<tag>.json and leaves docs/performance.md alone (a
+ *   supplementary run, e.g. more Kafka partitions); the next untagged run lists it
  */
 export function readSettings() {
   const n = int('BENCH_N', 40_000);
@@ -36,12 +39,14 @@ export function readSettings() {
     rounds: int('BENCH_ROUNDS', 2),
     maxInFlight: int('BENCH_MAX_IN_FLIGHT', 256),
     transform: process.env.BENCH_TRANSFORM !== '0',
+    throughput: process.env.BENCH_THROUGHPUT !== '0',
     latency: process.env.BENCH_LATENCY !== '0',
     latencyRate: int('BENCH_LATENCY_RATE', 1000),
     latencySeconds: int('BENCH_LATENCY_SECONDS', 5),
     profile: profile === '0' || profile === '' ? undefined : profile,
     baselineOnly: process.env.BENCH_BASELINE_ONLY === '1',
-    runTimeoutMs: int('BENCH_RUN_TIMEOUT_S', 180) * 1000,
+    runTimeoutMs: int('BENCH_RUN_TIMEOUT_S', 300) * 1000,
+    tag: /^[A-Za-z0-9_-]+$/.test(process.env.BENCH_TAG ?? '') ? process.env.BENCH_TAG : undefined,
     kafkaPartitions: int('BENCH_KAFKA_PARTITIONS', 1),
   };
 }
