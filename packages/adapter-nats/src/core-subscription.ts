@@ -1,8 +1,8 @@
 import {
   type Address,
+  AtMostOnceBuffer,
   type CloseOptions,
   type DeliveryHandler,
-  DeliveryTracker,
   type Logger,
   type Message,
   newMessageId,
@@ -50,10 +50,8 @@ export function coreMessageOf(msg: Msg): Message {
  */
 export class CoreSubscription implements Subscription {
   readonly #init: CoreSubscriptionInit;
-  readonly #tracker: DeliveryTracker;
-  readonly #queue: Msg[] = [];
+  readonly #buffer: AtMostOnceBuffer<Msg>;
   #sub: NatsSubscription | undefined;
-  #dropped = 0;
   #resolveClosed!: (value: Error | undefined) => void;
   /** Resolves when the subscription ended (by close, or with the error that ended it). */
   readonly closed = new Promise<Error | undefined>((resolve) => {
@@ -62,20 +60,34 @@ export class CoreSubscription implements Subscription {
 
   constructor(init: CoreSubscriptionInit) {
     this.#init = init;
-    this.#tracker = new DeliveryTracker({
+    this.#buffer = new AtMostOnceBuffer<Msg>({
       maxInFlight: init.maxInFlight,
+      capacity: init.maxPending,
+      handler: init.handler,
+      toDelivery: (msg) => ({
+        message: coreMessageOf(msg),
+        source: {
+          address: init.address,
+          subject: msg.subject,
+          ...(init.group === undefined ? {} : { group: init.group }),
+        },
+      }),
       onHandlerError: (error, delivery) =>
         init.logger.warn(
           { err: error, messageId: delivery.message.id, subject: init.subject },
           'nats: handler failed',
         ),
-      onReleased: () => this.#pump(),
+      onOverflow: (dropped) =>
+        init.logger.warn(
+          { subject: init.subject, dropped },
+          'nats: core subscription overflow, dropping oldest',
+        ),
     });
   }
 
   /** Deliveries handed to the handler and not yet settled. */
   get inFlight(): number {
-    return this.#tracker.inFlight;
+    return this.#buffer.tracker.inFlight;
   }
 
   /** Subscribes and waits until the server registered the interest (a flush round trip). */
@@ -89,42 +101,10 @@ export class CoreSubscription implements Subscription {
           void this.#end(error);
           return;
         }
-        this.#enqueue(msg);
+        this.#buffer.push(msg);
       },
     });
     await nc.flush();
-  }
-
-  #enqueue(msg: Msg): void {
-    if (this.#tracker.stopping) return;
-    this.#queue.push(msg);
-    if (this.#queue.length > this.#init.maxPending) {
-      this.#queue.shift();
-      if (this.#dropped++ % 1000 === 0) {
-        this.#init.logger.warn(
-          { subject: this.#init.subject, dropped: this.#dropped },
-          'nats: core subscription overflow, dropping oldest',
-        );
-      }
-    }
-    this.#pump();
-  }
-
-  #pump(): void {
-    while (this.#queue.length > 0 && this.#tracker.freeSlots > 0) {
-      const msg = this.#queue.shift()!;
-      this.#tracker.dispatch(this.#init.handler, {
-        message: coreMessageOf(msg),
-        attempt: 1,
-        source: {
-          address: this.#init.address,
-          subject: msg.subject,
-          ...(this.#init.group === undefined ? {} : { group: this.#init.group }),
-        },
-        ack: () => undefined,
-        nack: () => undefined,
-      });
-    }
   }
 
   /**
@@ -136,9 +116,9 @@ export class CoreSubscription implements Subscription {
 
   readonly #close = once(async (timeoutMs: number): Promise<void> => {
     this.#unsubscribe();
-    this.#queue.length = 0;
-    await this.#tracker.drain(timeoutMs);
-    this.#tracker.abandon();
+    this.#buffer.clear();
+    await this.#buffer.tracker.drain(timeoutMs);
+    this.#buffer.tracker.abandon();
     this.#init.onClosed(this);
     this.#resolveClosed(undefined);
   });
@@ -150,8 +130,8 @@ export class CoreSubscription implements Subscription {
 
   readonly #end = once(async (error: Error): Promise<void> => {
     this.#unsubscribe();
-    this.#queue.length = 0;
-    this.#tracker.abandon();
+    this.#buffer.clear();
+    this.#buffer.tracker.abandon();
     this.#init.onClosed(this);
     this.#resolveClosed(error);
   });

@@ -1,8 +1,8 @@
 import {
   type Address,
+  AtMostOnceBuffer,
   type CloseOptions,
   type DeliveryHandler,
-  DeliveryTracker,
   type Logger,
   type Message,
   once,
@@ -34,9 +34,7 @@ export interface ChannelSubscriptionInit {
 export class ChannelSubscription implements Subscription {
   readonly #init: ChannelSubscriptionInit;
   readonly #conn: Redis;
-  readonly #tracker: DeliveryTracker;
-  readonly #buffer: Message[] = [];
-  #dropped = 0;
+  readonly #buffer: AtMostOnceBuffer<Message>;
   #stopping = false;
   #resolveClosed!: (value: Error | undefined) => void;
   /** Resolves (with `undefined`) once {@link close} finished. */
@@ -48,14 +46,21 @@ export class ChannelSubscription implements Subscription {
     this.#init = init;
     this.#conn = createRedis(init.url, init.options, 'sub', uniqueSuffix());
     this.#conn.on('error', () => undefined);
-    this.#tracker = new DeliveryTracker({
+    this.#buffer = new AtMostOnceBuffer<Message>({
       maxInFlight: init.maxInFlight,
+      capacity: init.options.channelBufferSize,
+      handler: init.handler,
+      toDelivery: (message) => ({ message, source: { address: init.address, subject: init.channel } }),
       onHandlerError: (error, delivery) =>
         init.logger.warn(
           { err: error, messageId: delivery.message.id, channel: init.channel },
           'redis: handler failed',
         ),
-      onReleased: () => this.#pump(),
+      onOverflow: (dropped) =>
+        init.logger.warn(
+          { channel: init.channel, dropped },
+          'redis: channel subscriber too slow; dropping the oldest buffered messages',
+        ),
     });
     this.#conn.on('messageBuffer', (channel: Buffer, payload: Buffer) => this.#receive(channel, payload));
   }
@@ -75,7 +80,7 @@ export class ChannelSubscription implements Subscription {
 
   /** Deliveries handed to the handler and not yet settled. */
   get inFlight(): number {
-    return this.#tracker.inFlight;
+    return this.#buffer.tracker.inFlight;
   }
 
   /**
@@ -86,10 +91,10 @@ export class ChannelSubscription implements Subscription {
 
   readonly #close = once(async (timeoutMs: number): Promise<void> => {
     this.#stopping = true;
-    this.#buffer.length = 0;
+    this.#buffer.clear();
     await closeRedis(this.#conn);
-    await this.#tracker.drain(timeoutMs);
-    this.#tracker.abandon();
+    await this.#buffer.tracker.drain(timeoutMs);
+    this.#buffer.tracker.abandon();
     this.#init.onClosed(this);
     this.#resolveClosed(undefined);
   });
@@ -97,29 +102,5 @@ export class ChannelSubscription implements Subscription {
   #receive(channel: Buffer, payload: Buffer): void {
     if (this.#stopping || channel.toString('utf8') !== this.#init.channel) return;
     this.#buffer.push(decodeEnvelope(payload));
-    if (this.#buffer.length > this.#init.options.channelBufferSize) {
-      this.#buffer.shift();
-      if (this.#dropped++ % 1000 === 0) {
-        this.#init.logger.warn(
-          { channel: this.#init.channel, dropped: this.#dropped },
-          'redis: channel subscriber too slow; dropping the oldest buffered messages',
-        );
-      }
-    }
-    this.#pump();
-  }
-
-  #pump(): void {
-    const { handler, address } = this.#init;
-    while (!this.#stopping && this.#tracker.freeSlots > 0 && this.#buffer.length > 0) {
-      const message = this.#buffer.shift()!;
-      this.#tracker.dispatch(handler, {
-        message,
-        attempt: 1,
-        source: { address, subject: this.#init.channel },
-        ack: () => undefined,
-        nack: () => undefined,
-      });
-    }
   }
 }

@@ -1,5 +1,7 @@
 export type { Address, AddressObject } from './address.js';
 export { describeAddress } from './address.js';
+export type { AtMostOnceBufferOptions } from './at-most-once-buffer.js';
+export { AtMostOnceBuffer } from './at-most-once-buffer.js';
 export type { BackoffOptions } from './backoff.js';
 export { backoffDelay, delay } from './backoff.js';
 export type { Capabilities } from './capabilities.js';
