@@ -81,7 +81,7 @@ export async function produce(
 /** The suite's reader on a sink address: a consumer group that records every delivery in arrival order. */
 export class SinkReader {
   readonly received: Observed[] = [];
-  readonly deliveries: { observed: Observed | undefined; headers: Record<string, string>; body: Uint8Array }[] = [];
+  readonly deliveries: { id: string; observed: Observed | undefined; headers: Record<string, string>; body: Uint8Array }[] = [];
   readonly #distinct = new Set<string>();
   #waiters: (() => void)[] = [];
 
@@ -107,7 +107,7 @@ export class SinkReader {
       this.received.push(observed);
       this.#distinct.add(observed.id);
     }
-    if (keep) this.deliveries.push({ observed, headers: { ...d.message.headers }, body: d.message.body });
+    if (keep) this.deliveries.push({ id: d.message.id, observed, headers: { ...d.message.headers }, body: d.message.body });
     await d.ack();
     for (const w of this.#waiters.splice(0)) w();
   }
