@@ -65,7 +65,9 @@ function createTally(expected, { pid } = {}) {
       tally.unique += 1;
       if (tally.firstAt === undefined) {
         tally.firstAt = at;
-        tally.cpuAtFirst = tally.pid ? readProc(tally.pid)?.cpuSeconds : undefined;
+        const proc = tally.pid ? readProc(tally.pid) : undefined;
+        tally.cpuAtFirst = proc?.cpuSeconds;
+        tally.rssAtFirst = proc?.rssBytes;
       }
       tally.lastAt = at;
       if (stamp.seq >= tally.measuredFrom) {
@@ -93,9 +95,10 @@ function timeout(ms) {
 /** Starts the pipe under test (baseline child or `polybus run`), returns its handle. */
 async function startPipe(ctx, { pair, variant, from, to, transform, profileDir, label }) {
   const logFile = join(ctx.logDir, `${label}.log`);
+  const preload = ctx.settings.countBatches ? ['--require', join(ctx.benchDir, 'lib/count-batches.cjs')] : [];
   if (variant === 'baseline') {
     const spec = { source: pair.source, sink: pair.sink, from, to, maxInFlight: ctx.settings.maxInFlight };
-    const child = startNode([join(ctx.benchDir, 'baseline/pipe.mjs'), JSON.stringify(spec)], {
+    const child = startNode([...preload, join(ctx.benchDir, 'baseline/pipe.mjs'), JSON.stringify(spec)], {
       logFile,
       ipc: true,
     });
@@ -107,7 +110,7 @@ async function startPipe(ctx, { pair, variant, from, to, transform, profileDir, 
     configFile,
     bridgeConfig({ pair, from, to, maxInFlight: ctx.settings.maxInFlight, transform, httpPort }),
   );
-  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const nodeArgs = [...preload, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
   const child = startNode([...nodeArgs, ctx.bridgeCli, 'run', '-c', configFile, '--log-level', 'warn'], {
     logFile,
     cwd: ctx.repoDir,
@@ -187,6 +190,7 @@ export async function throughputRun(
       cpuSeconds: roundTo(cpuDelta(tally), 2),
       cpuPercent: seconds > 0 ? roundTo((cpuDelta(tally) / seconds) * 100, 0) : undefined,
       peakRssMb: roundTo(peakRssBytes / 1048576, 1),
+      rssAtFirstMb: tally.rssAtFirst ? roundTo(tally.rssAtFirst / 1048576, 1) : undefined,
       log: pipe.logFile,
     });
   } catch (error) {
@@ -196,6 +200,7 @@ export async function throughputRun(
     sampler?.stop();
     if (pipe) record.exitCode = await pipe.child.stop();
     record.disturbed = disturbed(record);
+    if (ctx.settings.countBatches && record.log) record.batches = batchesOf(record);
     await collector?.close().catch(() => undefined);
     if (brokerSet) {
       await brokerSet.src.cleanup(from).catch(() => undefined);
@@ -231,6 +236,17 @@ const DISTURBANCE = /connection lost|reconnect|ECONNREFUSED|ECONNRESET|CONNECTIO
  * True when the run was disturbed by something outside the pipe: a broker connection dropped (its
  * log says so) or messages were redelivered (duplicates at the sink). Such runs are repeated.
  */
+function batchesOf(record) {
+  try {
+    const line = readFileSync(record.log, 'utf8')
+      .split('\n')
+      .findLast((l) => l.startsWith('bench-batches '));
+    return line ? JSON.parse(line.slice('bench-batches '.length)) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function disturbed(record) {
   if (record.duplicates > 0) return true;
   try {
@@ -331,6 +347,7 @@ export async function latencyRun(ctx, { pair, variant, round, attempt = 1 }) {
     sampler?.stop();
     if (pipe) record.exitCode = await pipe.child.stop();
     record.disturbed = disturbed(record);
+    if (ctx.settings.countBatches && record.log) record.batches = batchesOf(record);
     await collector?.close().catch(() => undefined);
     if (brokerSet) {
       await brokerSet.src.cleanup(from).catch(() => undefined);

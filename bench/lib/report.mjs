@@ -25,7 +25,7 @@ export function summarise(runs, settings) {
           !!r.transform === transform &&
           !r.profiled,
       );
-    const tput = (list) => median(list.filter(complete).map((r) => r.msgsPerSec));
+    const tput = (list) => round(median(list.filter(complete).map((r) => r.msgsPerSec)), 0);
     const base = of('baseline', 'throughput');
     const poly = of('polybus', 'throughput');
     const polyT = of('polybus', 'throughput', true);
@@ -45,8 +45,8 @@ export function summarise(runs, settings) {
       transformRatio: b && pt ? round(pt / b, 2) : undefined,
       baselineMbPerSec: b ? round((b * 1024) / 1048576, 2) : undefined,
       polybusMbPerSec: p ? round((p * 1024) / 1048576, 2) : undefined,
-      baselineCpuPercent: median(base.filter(complete).map((r) => r.cpuPercent)),
-      polybusCpuPercent: median(poly.filter(complete).map((r) => r.cpuPercent)),
+      baselineCpuPercent: round(median(base.filter(complete).map((r) => r.cpuPercent)), 0),
+      polybusCpuPercent: round(median(poly.filter(complete).map((r) => r.cpuPercent)), 0),
       baselinePeakRssMb:
         Math.max(
           0,
@@ -94,6 +94,46 @@ export function summarise(runs, settings) {
 const fmt = (v, suffix = '') =>
   v === undefined || v === null ? '–' : `${typeof v === 'number' ? v.toLocaleString('en-US') : v}${suffix}`;
 const mark = (t) => (t === 'met' ? 'yes' : t === 'missed' ? '**no**' : '–');
+
+/** The profile section: self time by component, hottest functions, polybus inclusive time. */
+function renderProfile(push, profile, level, limit = 30) {
+  if (profile.error) {
+    push('', `${level} CPU profile of the bridge (${profile.pair})`, '', `No profile: ${profile.error}`);
+    return;
+  }
+  const sub = `${level}#`;
+  const idleShare = profile.totalMs ? Math.round((profile.idleMs / profile.totalMs) * 1000) / 10 : undefined;
+  push(
+    '',
+    `${level} CPU profile of the bridge (${profile.pair}, \`node --cpu-prof\`)`,
+    '',
+    `One polybus throughput run of ${profile.pair} (${fmt(profile.run?.msgsPerSec)} msg/s while profiled, ${fmt(profile.run?.cpuPercent, '%')} CPU). ${fmt(profile.totalMs)} ms sampled over the process' life (startup included), of which ${fmt(profile.idleMs)} ms (${fmt(idleShare, '%')}) idle — waiting on the brokers. Shares below are of the ${fmt(profile.busyMs)} ms busy.`,
+    '',
+    `${sub} Self time by component`,
+    '',
+    '| component | self ms | share of busy |',
+    '|---|---:|---:|',
+    ...profile.byComponent
+      .filter((c) => c.percent >= 0.3)
+      .map((c) => `| ${c.component} | ${fmt(c.ms)} | ${fmt(c.percent, '%')} |`),
+    '',
+    `${sub} Hottest functions (self time)`,
+    '',
+    '| function | where | self ms | share of busy |',
+    '|---|---|---:|---:|',
+    ...profile.topFunctions
+      .slice(0, limit)
+      .map((f) => `| \`${f.name}\` | ${f.where} | ${fmt(f.ms)} | ${fmt(f.percent, '%')} |`),
+    '',
+    `${sub} polybus code by total time (self + callees)`,
+    '',
+    '| function | where | total ms | share of busy |',
+    '|---|---|---:|---:|',
+    ...profile.polybusInclusive
+      .slice(0, limit)
+      .map((f) => `| \`${f.name}\` | ${f.where} | ${fmt(f.ms)} | ${fmt(f.percent, '%')} |`),
+  );
+}
 
 /** docs/performance.md from a results object (everything in it comes from the run). */
 export function renderMarkdown(results, { benchDir, resultsDir }) {
@@ -159,8 +199,8 @@ export function renderMarkdown(results, { benchDir, resultsDir }) {
     '',
     '## Every run',
     '',
-    '| pair | kind | side | round | msg/s | MB/s | p50 / p99 ms | CPU | peak RSS | received | note |',
-    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| pair | kind | side | round | msg/s | MB/s | p50 / p99 ms | CPU | peak RSS | received | Kafka msgs per send | note |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   );
   for (const r of runs) {
     const side = `${r.variant}${r.transform ? ' + transform' : ''}${r.profiled ? ' (profiled)' : ''}`;
@@ -181,39 +221,10 @@ export function renderMarkdown(results, { benchDir, resultsDir }) {
         : `incomplete (${r.outcome ?? 'timeout'})`;
     const note = [outcome, flags].filter(Boolean).join('; ');
     push(
-      `| ${r.pair} | ${r.kind} | ${side} | ${r.round} | ${fmt(r.msgsPerSec)} | ${fmt(r.mbPerSec)} | ${lat} | ${fmt(r.cpuPercent, '%')} | ${fmt(r.peakRssMb, ' MB')} | ${fmt(r.received)}/${fmt(total)} | ${note} |`,
+      `| ${r.pair} | ${r.kind} | ${side} | ${r.round} | ${fmt(r.msgsPerSec)} | ${fmt(r.mbPerSec)} | ${lat} | ${fmt(r.cpuPercent, '%')} | ${fmt(r.peakRssMb, ' MB')} | ${fmt(r.received)}/${fmt(total)} | ${r.batches ? fmt(round(r.batches.meanBatch, 1)) : '–'} | ${note} |`,
     );
   }
-  if (profile) {
-    push(
-      '',
-      `## CPU profile of the bridge (${profile.pair}, \`node --cpu-prof\`)`,
-      '',
-      `One polybus throughput run of ${profile.pair} (${fmt(profile.run.msgsPerSec)} msg/s while profiled), ${fmt(profile.totalMs)} ms of samples over the process' life (startup included).`,
-      '',
-      '### Where the time went, by component (self time)',
-      '',
-      '| component | self ms | share |',
-      '|---|---:|---:|',
-      ...profile.byComponent.map((c) => `| ${c.component} | ${fmt(c.ms)} | ${fmt(c.percent, '%')} |`),
-      '',
-      '### Hottest functions (self time)',
-      '',
-      '| function | where | self ms | share |',
-      '|---|---|---:|---:|',
-      ...profile.topFunctions.map(
-        (f) => `| \`${f.name}\` | ${f.where} | ${fmt(f.ms)} | ${fmt(f.percent, '%')} |`,
-      ),
-      '',
-      '### polybus code by total time (self + callees)',
-      '',
-      '| function | where | total ms | share |',
-      '|---|---|---:|---:|',
-      ...profile.polybusInclusive.map(
-        (f) => `| \`${f.name}\` | ${f.where} | ${fmt(f.ms)} | ${fmt(f.percent, '%')} |`,
-      ),
-    );
-  }
+  if (profile) renderProfile(push, profile, '##');
   const supplementary = resultsDir
     ? readdirSync(resultsDir)
         .filter((f) => f.startsWith(`${results.date}-`) && f.endsWith('.json'))
@@ -231,11 +242,32 @@ export function renderMarkdown(results, { benchDir, resultsDir }) {
         '| pair | baseline msg/s | polybus msg/s | ratio | polybus + transform msg/s | ratio | added p50 / p99 ms | bridge peak RSS |',
         '|---|---:|---:|---:|---:|---:|---:|---:|',
       );
-      for (const s2 of Object.values(data.summary)) {
+      for (const s2 of Object.values(data.summary).filter(
+        (x) => x.baselineMsgsPerSec || x.polybusMsgsPerSec,
+      )) {
         push(
           `| ${s2.label} | ${fmt(s2.baselineMsgsPerSec)} | ${fmt(s2.polybusMsgsPerSec)} | ${fmt(s2.ratio, '×')} | ${fmt(s2.transformMsgsPerSec)} | ${fmt(s2.transformRatio, '×')} | ${fmt(s2.latency.addedP50Ms)} / ${fmt(s2.latency.addedP99Ms)} | ${fmt(s2.bridgePeakRssMb, ' MB')} |`,
         );
       }
+      const counted = data.runs.filter((r) => r.batches && !r.discarded);
+      if (counted.length > 0) {
+        push(
+          '',
+          'Messages per kafkajs `producer.send` (counted by `bench/lib/count-batches.cjs` in the pipe process):',
+          '',
+        );
+        for (const r of counted) {
+          const b = r.batches;
+          push(
+            `- ${r.pair} ${r.variant}${r.transform ? ' + transform' : ''}: ${fmt(b.kafkaSends)} sends for ${fmt(b.kafkaMessages)} messages, ${fmt(round(b.meanBatch, 1))} per send (${Object.entries(
+              b.histogram,
+            )
+              .map(([k, v]) => `${k}: ${v}`)
+              .join(', ')})`,
+          );
+        }
+      }
+      if (data.profile) renderProfile(push, data.profile, '####', 12);
     }
   }
   const findings = join(benchDir, 'findings.md');

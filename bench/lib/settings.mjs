@@ -22,6 +22,7 @@ function int(name, fallback) {
  * - BENCH_PROFILE: a pair id to profile the bridge on with --cpu-prof, or 0 (default amqp-kafka)
  * - BENCH_BASELINE_ONLY: 1 to skip every polybus run (harness check without the bridge)
  * - BENCH_RUN_TIMEOUT_S: per-run time limit (default 300)
+ * - BENCH_COUNT_BATCHES: 1 preloads lib/count-batches.cjs into both pipes (kafkajs messages per send)
  * - BENCH_TAG: writes bench/results/<date>-<tag>.json and leaves docs/performance.md alone (a
  *   supplementary run, e.g. more Kafka partitions); the next untagged run lists it
  */
@@ -47,6 +48,7 @@ export function readSettings() {
     baselineOnly: process.env.BENCH_BASELINE_ONLY === '1',
     runTimeoutMs: int('BENCH_RUN_TIMEOUT_S', 300) * 1000,
     tag: /^[A-Za-z0-9_-]+$/.test(process.env.BENCH_TAG ?? '') ? process.env.BENCH_TAG : undefined,
+    countBatches: process.env.BENCH_COUNT_BATCHES === '1',
     kafkaPartitions: int('BENCH_KAFKA_PARTITIONS', 1),
   };
 }
