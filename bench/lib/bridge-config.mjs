@@ -5,10 +5,15 @@ export const TRANSFORM_BODY = '{ "seq": body.seq, "ts": body.ts, "pad": body.pad
 
 /**
  * The `polybus.yaml` of one benchmark run: one route from `from` on the pair's source broker to `to`
- * on its sink broker (two connections, as the baseline pipe has), `maxInFlight`, and the JSONata body
- * transform when `transform` is set. Returned as YAML text (JSON is valid YAML). Pure.
+ * on its sink broker (two connections, as the baseline pipe has), `maxInFlight`, the JSONata body
+ * transform when `transform` is set, and adapter options per broker (`connectionOptions`, e.g.
+ * `{ nats: { confirmAcks: false } }`). Returned as YAML text (JSON is valid YAML). Pure.
  */
-export function bridgeConfig({ pair, from, to, maxInFlight, transform, httpPort }) {
+export function bridgeConfig({ pair, from, to, maxInFlight, transform, httpPort, connectionOptions = {} }) {
+  const connection = (broker) =>
+    connectionOptions[broker]
+      ? { url: brokers[broker].url, options: connectionOptions[broker] }
+      : brokers[broker].url;
   const route = {
     name: 'bench',
     from: { connection: 'source', ...brokers[pair.source].bridgeSource(from) },
@@ -17,7 +22,7 @@ export function bridgeConfig({ pair, from, to, maxInFlight, transform, httpPort 
   };
   if (transform) route.transform = { body: TRANSFORM_BODY };
   const config = {
-    connections: { source: brokers[pair.source].url, sink: brokers[pair.sink].url },
+    connections: { source: connection(pair.source), sink: connection(pair.sink) },
     http: { host: '127.0.0.1', port: httpPort },
     shutdownTimeout: '10s',
     routes: [route],

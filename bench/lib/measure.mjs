@@ -9,6 +9,9 @@ import { readProc, sampleProcess } from './proc-stats.mjs';
 import { percentile, round as roundTo } from './stats.mjs';
 import { waitForBrokers } from './wait-port.mjs';
 
+/** Longest warm-up of a latency run after the first arrival. */
+const WARMUP_LIMIT_MS = 20_000;
+
 /** Messages built and sent per fill step (bounds the harness' memory). */
 const FILL_STEP = 10_000;
 
@@ -44,6 +47,9 @@ function createTally(expected, { pid } = {}) {
     cpuAtLast: undefined,
     latencies,
     sentAt: [],
+    /** The latest 200 latencies, warm-up included (ring buffer). */
+    recent: new Float64Array(200).fill(Number.POSITIVE_INFINITY),
+    recentNext: 0,
     pid,
     /** Sequence numbers from here on count for the latency figures. */
     measuredFrom: 0,
@@ -70,6 +76,7 @@ function createTally(expected, { pid } = {}) {
         tally.rssAtFirst = proc?.rssBytes;
       }
       tally.lastAt = at;
+      tally.recent[tally.recentNext++ % tally.recent.length] = at - stamp.ts;
       if (stamp.seq >= tally.measuredFrom) {
         latencies.push(at - stamp.ts);
         tally.sentAt.push(stamp.ts);
@@ -108,7 +115,15 @@ async function startPipe(ctx, { pair, variant, from, to, transform, profileDir, 
   const configFile = join(ctx.logDir, `${label}.yaml`);
   writeFileSync(
     configFile,
-    bridgeConfig({ pair, from, to, maxInFlight: ctx.settings.maxInFlight, transform, httpPort }),
+    bridgeConfig({
+      pair,
+      from,
+      to,
+      maxInFlight: ctx.settings.maxInFlight,
+      transform,
+      httpPort,
+      connectionOptions: ctx.settings.connectionOptions,
+    }),
   );
   const nodeArgs = [...preload, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
   const child = startNode([...nodeArgs, ctx.bridgeCli, 'run', '-c', configFile, '--log-level', 'warn'], {
@@ -310,10 +325,18 @@ export async function latencyRun(ctx, { pair, variant, round, attempt = 1 }) {
         await new Promise((resolve) => setTimeout(resolve, 2));
       }
     };
-    // Warm-up: until the first message arrived, then one more second at the rate.
+    // Warm-up: until the first message arrived, then at least one more second, and until the pipe
+    // caught up with the start-up backlog (median of the latest 200 latencies under 50 ms), at most
+    // WARMUP_LIMIT_MS; a pipe that never catches up is flagged `saturated`.
     await pace(() => tally.unique > 0, maxWarmup);
-    const warmEnd = nowMs() + 1000;
-    await pace(() => nowMs() >= warmEnd);
+    const warmStart = nowMs();
+    await pace(
+      () =>
+        (nowMs() - warmStart >= 1000 && percentile(tally.recent, 50) < 50) ||
+        nowMs() - warmStart >= WARMUP_LIMIT_MS,
+      maxWarmup,
+    );
+    const saturated = percentile(tally.recent, 50) >= 50;
     const measuredFrom = seq;
     tally.measuredFrom = measuredFrom;
     await pace(() => false, measuredFrom + measured);
@@ -327,6 +350,7 @@ export async function latencyRun(ctx, { pair, variant, round, attempt = 1 }) {
     Object.assign(record, {
       complete: latencies.length >= measured,
       warmup: measuredFrom,
+      saturated,
       received: latencies.length,
       sendErrors,
       duplicates: tally.duplicates,

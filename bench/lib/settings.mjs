@@ -23,6 +23,8 @@ function int(name, fallback) {
  * - BENCH_BASELINE_ONLY: 1 to skip every polybus run (harness check without the bridge)
  * - BENCH_RUN_TIMEOUT_S: per-run time limit (default 300)
  * - BENCH_COUNT_BATCHES: 1 preloads lib/count-batches.cjs into both pipes (kafkajs messages per send)
+ * - BENCH_CONNECTION_OPTIONS: JSON adapter options per broker for the bridge's connections, e.g.
+ *   '{"nats":{"confirmAcks":false}}' (default none: the adapters' defaults)
  * - BENCH_TAG: writes bench/results/<date>-<tag>.json and leaves docs/performance.md alone (a
  *   supplementary run, e.g. more Kafka partitions); the next untagged run lists it
  */
@@ -48,6 +50,7 @@ export function readSettings() {
     baselineOnly: process.env.BENCH_BASELINE_ONLY === '1',
     runTimeoutMs: int('BENCH_RUN_TIMEOUT_S', 300) * 1000,
     tag: /^[A-Za-z0-9_-]+$/.test(process.env.BENCH_TAG ?? '') ? process.env.BENCH_TAG : undefined,
+    connectionOptions: JSON.parse(process.env.BENCH_CONNECTION_OPTIONS || '{}'),
     countBatches: process.env.BENCH_COUNT_BATCHES === '1',
     kafkaPartitions: int('BENCH_KAFKA_PARTITIONS', 1),
   };
