@@ -56,13 +56,35 @@ export async function produce(
   transport: Transport,
   address: Address,
   observed: readonly Observed[],
-  options: { batch?: number; size?: number; headers?: Record<string, string> } = {},
+  options: { batch?: number; size?: number; headers?: Record<string, string>; retryForMs?: number; onRetry?: () => void } = {},
 ): Promise<Observed[]> {
   const batch = options.batch ?? 250;
   const confirmed: Observed[] = [];
   for (let i = 0; i < observed.length; i += batch) {
     const slice = observed.slice(i, i + batch);
-    await transport.publish(
+    const deadline = Date.now() + (options.retryForMs ?? 0);
+    for (;;) {
+      try {
+        await publishSlice(transport, address, slice, options);
+        break;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        options.onRetry?.();
+        await sleep(500);
+      }
+    }
+    confirmed.push(...slice);
+  }
+  return confirmed;
+}
+
+function publishSlice(
+  transport: Transport,
+  address: Address,
+  slice: readonly Observed[],
+  options: { size?: number; headers?: Record<string, string> },
+): Promise<void> {
+  return transport.publish(
       address,
       slice.map((m) =>
         createMessage({
@@ -73,9 +95,6 @@ export async function produce(
         }),
       ),
     );
-    confirmed.push(...slice);
-  }
-  return confirmed;
 }
 
 /** The suite's reader on a sink address: a consumer group that records every delivery in arrival order. */

@@ -1,0 +1,109 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { PAIRS } from '../brokers.js';
+import { brokersUpAll, DISRUPTIVE, freeze, thaw } from '../disrupt.js';
+import {
+  BROKERS,
+  bridgeYaml,
+  brokersUp,
+  cleanup,
+  makeObserved,
+  openTransport,
+  produce,
+  RssSampler,
+  SCALE,
+  SEED,
+  SinkReader,
+  scaled,
+  sleep,
+  startBridge,
+  uniqueName,
+} from '../harness.js';
+import { judge } from '../oracle.js';
+import { recordRow } from '../report.js';
+
+/**
+ * Scenario 6 (disruptive): the sink broker frozen with SIGSTOP for 60 s, then SIGCONT. While frozen
+ * the bridge acks nothing it has not had confirmed (its acked counter does not move once the last
+ * confirmed messages are settled), its memory stays bounded, and after the thaw nothing is lost.
+ */
+const up = DISRUPTIVE && (await brokersUp('amqp', 'kafka', 'redis', 'nats'));
+const COUNT = scaled(100_000);
+const FREEZE_MS = Number(process.env.POLYBUS_FAULT_FREEZE_MS ?? 60_000);
+const RSS_BOUND_MB = 200;
+
+afterEach(cleanup);
+afterAll(brokersUpAll);
+
+interface RouteView {
+  inFlight: number;
+  counters: { received: number; published: number; acked: number; deadLettered: number; nacked: number };
+}
+
+describe.runIf(up)('6 sink broker frozen', () => {
+  for (const [from, to] of PAIRS) {
+    it(`${to} frozen ${FREEZE_MS / 1000} s under ${from} -> ${to}: no ack without confirm, bounded memory, 0 lost`, async () => {
+      const startedAt = Date.now();
+      const name = uniqueName(`f6-${from}-${to}`);
+      const sink = await SinkReader.open(BROKERS[to], BROKERS[to].address(`${name}-dst`));
+      const bridge = await startBridge(
+        bridgeYaml([
+          {
+            from: { broker: from, yaml: BROKERS[from].yaml(`${name}-src`), group: 'bridge' },
+            to: [{ broker: to, yaml: BROKERS[to].yaml(`${name}-dst`) }],
+            maxInFlight: 64,
+            extra: '    retry: { maxAttempts: 10, initialDelay: 200ms, maxDelay: 5s }',
+          },
+        ]),
+      );
+      const rss = new RssSampler(() => bridge.child.pid);
+      const source = await openTransport(BROKERS[from]);
+      const sent = await produce(source, BROKERS[from].address(`${name}-src`), makeObserved(name, COUNT), { batch: 500 });
+      await sink.until(() => sink.distinct >= COUNT / 4, 120_000, 'a quarter delivered');
+      const route = async () => JSON.parse((await bridge.get('/routes')).text).routes[0] as RouteView;
+      const pids = freeze(BROKERS[to]);
+      let ackedEarly: RouteView | undefined;
+      let ackedLate: RouteView | undefined;
+      let rssFrozen = 0;
+      try {
+        await sleep(5000);
+        ackedEarly = await route();
+        await sleep(FREEZE_MS - 5000);
+        ackedLate = await route();
+        rssFrozen = rss.peak;
+      } finally {
+        thaw(pids);
+      }
+      const thawAt = Date.now();
+      const atThaw = sink.distinct;
+      let resumedMs = Number.POSITIVE_INFINITY;
+      await sink
+        .until(() => sink.distinct > atThaw + 64 || sink.distinct >= COUNT, 120_000, 'flow after the thaw')
+        .then(() => {
+          resumedMs = Date.now() - thawAt;
+        })
+        .catch(() => undefined);
+      await sink.waitDistinct(COUNT, 300_000, 3000);
+      const verdict = judge(sent, sink.received);
+      const ackedWhileFrozen = (ackedLate?.counters.acked ?? 0) - (ackedEarly?.counters.acked ?? 0);
+      const publishedWhileFrozen = (ackedLate?.counters.published ?? 0) - (ackedEarly?.counters.published ?? 0);
+      const failed = recordRow({
+        scenario: 6,
+        title: 'sink broker frozen (SIGSTOP)',
+        case: `${to} (${from}->)`,
+        verdict,
+        peakRssBytes: rss.stop(),
+        recoveryMs: Number.isFinite(resumedMs) ? resumedMs : null,
+        startedAt,
+        checks: {
+          'nothing acked without a sink confirm': ackedWhileFrozen <= publishedWhileFrozen && ackedWhileFrozen === 0,
+          [`RSS < ${RSS_BOUND_MB} MiB while frozen`]: rssFrozen < RSS_BOUND_MB * 1024 * 1024,
+          '0 lost after resume': verdict.lost === 0 && verdict.unexpected === 0,
+        },
+        notes: `${pids.length} pid(s) frozen ${FREEZE_MS / 1000} s; from 5 s into the freeze to its end: acked +${ackedWhileFrozen}, published +${publishedWhileFrozen}, dead-lettered +${(ackedLate?.counters.deadLettered ?? 0) - (ackedEarly?.counters.deadLettered ?? 0)}, nacked +${(ackedLate?.counters.nacked ?? 0) - (ackedEarly?.counters.nacked ?? 0)}, inFlight ${ackedLate?.inFlight}; peak RSS frozen ${(rssFrozen / 1048576).toFixed(0)} MiB`,
+        scale: SCALE,
+        seed: SEED,
+      });
+      expect(failed).toEqual([]);
+    });
+  }
+});
