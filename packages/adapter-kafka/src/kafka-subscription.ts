@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import {
   type Address,
   backoffDelay,
@@ -48,6 +49,20 @@ interface CommitMetadata {
   deliveredUpTo?: string;
 }
 
+/** Reads this adapter's commit metadata; anything else (another client's metadata) gives undefined. */
+function parseMetadata(text: string | null | undefined): CommitMetadata | undefined {
+  if (!text) return undefined;
+  try {
+    const value = JSON.parse(text) as unknown;
+    const delivered = (value as CommitMetadata | null)?.deliveredUpTo;
+    return typeof delivered === 'string' && /^\d+$/.test(delivered)
+      ? { deliveredUpTo: delivered }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * One Kafka consumer-group member consuming one topic.
  *
@@ -69,6 +84,9 @@ export class KafkaSubscription implements Subscription {
   readonly #lastCommitted = new Map<number, string>();
   /** Where a new group starts, per partition without a committed offset (until committed at join). */
   readonly #startOffsets = new Map<number, string>();
+  /** Committed offset of each owned partition when it was assigned: nothing below it is dispatched. */
+  readonly #floors = new Map<number, bigint>();
+  readonly #floorSeeks = new Set<number>();
   #owned = new Set<number>();
   #epoch = 0;
   #rebalancing = false;
@@ -89,6 +107,8 @@ export class KafkaSubscription implements Subscription {
   /** Creates the member; {@link start} joins the group. Does no I/O. */
   constructor(init: KafkaSubscriptionInit) {
     this.#init = init;
+    // One abort listener per partition worker waiting on it: more than Node's default warning level.
+    setMaxListeners(0, this.#abort.signal);
     const { options } = init;
     this.#tracker = new DeliveryTracker({
       maxInFlight: init.maxInFlight,
@@ -255,6 +275,8 @@ export class KafkaSubscription implements Subscription {
     // offsets. Forget all, so late acks of revoked partitions are never committed.
     this.#epoch++;
     this.#offsets.reset();
+    this.#floors.clear();
+    this.#floorSeeks.clear();
     this.#lastCommitted.clear();
     this.#owned = new Set(partitions);
     this.#rebalancing = false;
@@ -269,6 +291,11 @@ export class KafkaSubscription implements Subscription {
     this.#joined();
   }
 
+  /**
+   * Reads the group's committed offsets (and their metadata) for the new assignment: the committed
+   * offset is the floor below which nothing is dispatched in this generation, and the metadata says
+   * how far an earlier owner delivered (for `attempt`). Bounded to 5 s; failures only lose the hints.
+   */
   async #loadDeliveryHints(partitions: number[], epoch: number): Promise<void> {
     if (partitions.length === 0) return;
     const { admin, groupId, topic } = this.#init;
@@ -277,14 +304,14 @@ export class KafkaSubscription implements Subscription {
       const result = await Promise.race([fetched, delay(5_000).then(() => undefined)]);
       if (result === undefined || epoch !== this.#epoch) return;
       for (const p of result.find((t) => t.topic === topic)?.partitions ?? []) {
-        if (!this.#owned.has(p.partition) || !p.metadata) continue;
-        const meta = JSON.parse(p.metadata) as CommitMetadata;
-        if (typeof meta.deliveredUpTo === 'string' && /^\d+$/.test(meta.deliveredUpTo)) {
+        if (!this.#owned.has(p.partition)) continue;
+        if (/^\d+$/.test(p.offset)) this.#floors.set(p.partition, BigInt(p.offset));
+        const meta = parseMetadata(p.metadata);
+        if (meta?.deliveredUpTo !== undefined)
           this.#offsets.hintPreviouslyDelivered(p.partition, meta.deliveredUpTo);
-        }
       }
     } catch (error) {
-      this.#init.logger.debug({ err: error }, 'kafka: could not read commit metadata');
+      this.#init.logger.debug({ err: error }, 'kafka: could not read committed offsets');
     }
   }
 
@@ -299,6 +326,16 @@ export class KafkaSubscription implements Subscription {
   async #onMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
     if (this.#stopping) return this.#pauseAll();
     await this.#assignmentReady;
+    const floor = this.#floors.get(partition);
+    if (floor !== undefined && BigInt(message.offset) < floor) {
+      // kafkajs keeps a seek issued before a rebalance (a nack's) and applies it when the partition
+      // comes back: never redeliver below what the group committed since; jump to it instead.
+      if (!this.#floorSeeks.has(partition)) {
+        this.#floorSeeks.add(partition);
+        this.#consumer.seek({ topic, partition, offset: floor.toString() });
+      }
+      return;
+    }
     if (!(await this.#tracker.waitForSlot()) || this.#stopping) return this.#pauseAll();
     // The group is rebalancing: kafkajs rejoins once this batch is done and then restarts every
     // partition from its committed offset, so skipping the rest of the batch loses nothing.
@@ -364,7 +401,11 @@ export class KafkaSubscription implements Subscription {
       const onAbort = (): void => finish({ kind: 'aborted' });
       const timer = setInterval(
         () => {
+          const epoch = this.#epoch;
           heartbeat().catch((error: unknown) => {
+            // A late answer to a heartbeat of an earlier generation, or one arriving after the wait
+            // ended, says nothing about now: kafkajs's own heartbeat notices a real rebalance.
+            if (done || epoch !== this.#epoch) return;
             const type = (error as { type?: string }).type;
             if (isRebalancing(error) || type === 'UNKNOWN_MEMBER_ID') {
               void this.#commit(true);
