@@ -1,4 +1,4 @@
-import { type Address, type Capabilities } from '@polybus/core';
+import type { Address, Capabilities } from '@polybus/core';
 
 /** The four real brokers the fault suite drives, as source and as sink. */
 export type BrokerName = 'amqp' | 'kafka' | 'redis' | 'nats';
@@ -39,7 +39,12 @@ export const BROKERS: Readonly<Record<BrokerName, BrokerSpec>> = {
     host: '127.0.0.1',
     port: 9092,
     url: 'kafka://127.0.0.1:9092',
-    options: { clientId: 'polybus-faults', sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000, rebalanceTimeoutMs: 10000 },
+    options: {
+      clientId: 'polybus-faults',
+      sessionTimeoutMs: 6000,
+      heartbeatIntervalMs: 1000,
+      rebalanceTimeoutMs: 10000,
+    },
     yaml: (n) => ({ topic: n }),
     address: (n) => ({ topic: n }),
     orderedPerKey: true,

@@ -4,7 +4,7 @@ import { type Address, createMessage, type Delivery, type Transport } from '@pol
 import { requireBroker, uniqueName } from '@polybus/core/testing';
 import { BridgeProcess, writeConfig } from '../helpers/bridge-process.js';
 import { BROKERS, type BrokerName, type BrokerSpec } from './brokers.js';
-import { encodeObserved, type Observed, decodeObserved } from './oracle.js';
+import { decodeObserved, encodeObserved, type Observed } from './oracle.js';
 
 /**
  * Shared machinery of the fault scenarios: the suite's own transports (producer and sink reader),
@@ -22,7 +22,10 @@ const transports: Transport[] = [];
 const bridges: BridgeProcess[] = [];
 
 /** Opens one of the suite's own transports (closed by {@link cleanup}). */
-export async function openTransport(spec: BrokerSpec, extra: Record<string, unknown> = {}): Promise<Transport> {
+export async function openTransport(
+  spec: BrokerSpec,
+  extra: Record<string, unknown> = {},
+): Promise<Transport> {
   const transport = createBridgeRegistry().createTransport(spec.url, { ...spec.options, ...extra });
   transports.push(transport);
   await transport.connect();
@@ -56,7 +59,13 @@ export async function produce(
   transport: Transport,
   address: Address,
   observed: readonly Observed[],
-  options: { batch?: number; size?: number; headers?: Record<string, string>; retryForMs?: number; onRetry?: () => void } = {},
+  options: {
+    batch?: number;
+    size?: number;
+    headers?: Record<string, string>;
+    retryForMs?: number;
+    onRetry?: () => void;
+  } = {},
 ): Promise<Observed[]> {
   const batch = options.batch ?? 250;
   const confirmed: Observed[] = [];
@@ -85,22 +94,27 @@ function publishSlice(
   options: { size?: number; headers?: Record<string, string> },
 ): Promise<void> {
   return transport.publish(
-      address,
-      slice.map((m) =>
-        createMessage({
-          id: m.id,
-          key: m.key,
-          headers: { 'content-type': 'application/json', ...options.headers },
-          body: new TextEncoder().encode(encodeObserved(m, options.size)),
-        }),
-      ),
-    );
+    address,
+    slice.map((m) =>
+      createMessage({
+        id: m.id,
+        key: m.key,
+        headers: { 'content-type': 'application/json', ...options.headers },
+        body: new TextEncoder().encode(encodeObserved(m, options.size)),
+      }),
+    ),
+  );
 }
 
 /** The suite's reader on a sink address: a consumer group that records every delivery in arrival order. */
 export class SinkReader {
   readonly received: Observed[] = [];
-  readonly deliveries: { id: string; observed: Observed | undefined; headers: Record<string, string>; body: Uint8Array }[] = [];
+  readonly deliveries: {
+    id: string;
+    observed: Observed | undefined;
+    headers: Record<string, string>;
+    body: Uint8Array;
+  }[] = [];
   readonly #distinct = new Set<string>();
   #waiters: (() => void)[] = [];
 
@@ -126,7 +140,13 @@ export class SinkReader {
       this.received.push(observed);
       this.#distinct.add(observed.id);
     }
-    if (keep) this.deliveries.push({ id: d.message.id, observed, headers: { ...d.message.headers }, body: d.message.body });
+    if (keep)
+      this.deliveries.push({
+        id: d.message.id,
+        observed,
+        headers: { ...d.message.headers },
+        body: d.message.body,
+      });
     await d.ack();
     for (const w of this.#waiters.splice(0)) w();
   }
@@ -142,7 +162,11 @@ export class SinkReader {
       };
       const timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w !== check);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; distinct ${this.distinct}, received ${this.received.length}`));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${what}; distinct ${this.distinct}, received ${this.received.length}`,
+          ),
+        );
       }, timeoutMs);
       check();
     });
@@ -150,7 +174,9 @@ export class SinkReader {
 
   /** Waits for `count` distinct ids, then `settleMs` more for late duplicates. */
   async waitDistinct(count: number, timeoutMs: number, settleMs = 1500): Promise<void> {
-    await this.until(() => this.distinct >= count, timeoutMs, `${count} distinct messages`).catch(() => undefined);
+    await this.until(() => this.distinct >= count, timeoutMs, `${count} distinct messages`).catch(
+      () => undefined,
+    );
     await sleep(settleMs);
   }
 }
@@ -174,21 +200,30 @@ const flow = (value: Record<string, unknown>): string =>
 /** Bridge YAML: one connection per broker used (named after it unless overridden), HTTP on a free port. */
 export function bridgeYaml(
   routes: readonly RouteSpec[],
-  options: { shutdownTimeout?: string; connections?: Record<string, { url: string; options?: Record<string, unknown> }> } = {},
+  options: {
+    shutdownTimeout?: string;
+    connections?: Record<string, { url: string; options?: Record<string, unknown> }>;
+  } = {},
 ): string {
   const conns = new Map<string, { url: string; options?: Record<string, unknown> }>();
   for (const r of routes)
-    for (const b of [r.from.broker, ...r.to.map((t) => t.broker)]) conns.set(b, { url: BROKERS[b].url, options: BROKERS[b].options });
+    for (const b of [r.from.broker, ...r.to.map((t) => t.broker)])
+      conns.set(b, { url: BROKERS[b].url, options: BROKERS[b].options });
   for (const [k, v] of Object.entries(options.connections ?? {})) conns.set(k, v);
   const lines = ['connections:'];
-  for (const [name, c] of conns) lines.push(`  ${name}: ${JSON.stringify({ url: c.url, options: c.options ?? {} })}`);
+  for (const [name, c] of conns)
+    lines.push(`  ${name}: ${JSON.stringify({ url: c.url, options: c.options ?? {} })}`);
   lines.push('http: { port: 0 }');
   if (options.shutdownTimeout) lines.push(`shutdownTimeout: ${options.shutdownTimeout}`);
   lines.push('routes:');
   routes.forEach((r, i) => {
     lines.push(`  - name: ${r.name ?? `r${i}`}`);
-    lines.push(`    from: ${flow({ connection: r.from.connection ?? r.from.broker, ...r.from.yaml, group: r.from.group })}`);
-    lines.push(`    to: [${r.to.map((t) => flow({ connection: t.connection ?? t.broker, ...t.yaml, when: t.when })).join(', ')}]`);
+    lines.push(
+      `    from: ${flow({ connection: r.from.connection ?? r.from.broker, ...r.from.yaml, group: r.from.group })}`,
+    );
+    lines.push(
+      `    to: [${r.to.map((t) => flow({ connection: t.connection ?? t.broker, ...t.yaml, when: t.when })).join(', ')}]`,
+    );
     lines.push(`    maxInFlight: ${r.maxInFlight ?? 64}`);
     if (r.extra) lines.push(r.extra);
   });
@@ -196,9 +231,15 @@ export function bridgeYaml(
 }
 
 /** Starts `polybus run` on `yaml` (killed by {@link cleanup}). */
-export async function startBridge(yamlOrFile: string, env: Record<string, string> = {}): Promise<BridgeProcess> {
+export async function startBridge(
+  yamlOrFile: string,
+  env: Record<string, string> = {},
+): Promise<BridgeProcess> {
   const file = yamlOrFile.includes('\n') ? writeConfig(yamlOrFile) : yamlOrFile;
-  const bridge = await BridgeProcess.start(file, { env: { POLYBUS_LOG_LEVEL: 'info', ...env }, timeoutMs: 60_000 });
+  const bridge = await BridgeProcess.start(file, {
+    env: { POLYBUS_LOG_LEVEL: 'info', ...env },
+    timeoutMs: 60_000,
+  });
   bridges.push(bridge);
   return bridge;
 }
@@ -233,7 +274,12 @@ export class RssSampler {
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `predicate` every `everyMs` until it holds; rejects after `timeoutMs`. */
-export async function poll(predicate: () => boolean | Promise<boolean>, timeoutMs: number, what: string, everyMs = 100): Promise<void> {
+export async function poll(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  everyMs = 100,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await predicate()) return;
@@ -257,5 +303,5 @@ export function prng(seed: number): () => number {
 /** The seed of this run (`POLYBUS_FAULT_SEED`, else time-based), logged in the report. */
 export const SEED = Number(process.env.POLYBUS_FAULT_SEED ?? Date.now() % 1_000_000);
 
-export { BROKERS, uniqueName };
 export type { BridgeProcess, BrokerName, BrokerSpec, Observed };
+export { BROKERS, uniqueName };

@@ -66,8 +66,13 @@ function setPath(o: Obj, path: string, value: Json | undefined): Obj {
 export function malformedConfigs(port: number, seed: number): MalformedCase[] {
   const base = baseConfig(port);
   const cases: MalformedCase[] = [];
-  const add = (category: string, name: string, config: Obj | string | Uint8Array) =>
-    cases.push({ category, name, content: typeof config === 'string' || config instanceof Uint8Array ? config : stringify(config) });
+  const add = (category: string, name: string, config: Obj | string | Uint8Array): void => {
+    cases.push({
+      category,
+      name,
+      content: typeof config === 'string' || config instanceof Uint8Array ? config : stringify(config),
+    });
+  };
 
   // Wrong types: each path with values of types it never accepts.
   const wrongTypes: Record<string, Json[]> = {
@@ -101,32 +106,81 @@ export function malformedConfigs(port: number, seed: number): MalformedCase[] {
     'routes.0.maxInFlight': ['lots', 0, -3, 2.5, []],
   };
   for (const [path, values] of Object.entries(wrongTypes))
-    values.forEach((v, i) => add('wrong type', `${path} = ${JSON.stringify(v)} (#${i})`, setPath(base, path, v)));
+    for (const [i, v] of values.entries())
+      add('wrong type', `${path} = ${JSON.stringify(v)} (#${i})`, setPath(base, path, v));
 
   // Unknown keys at every level.
-  const unknownAt = ['', 'http.', 'routes.0.', 'routes.0.transform.', 'routes.0.retry.', 'connections.dst.', 'connections.dst.options.', 'connections.bus.options.'];
+  const unknownAt = [
+    '',
+    'http.',
+    'routes.0.',
+    'routes.0.transform.',
+    'routes.0.retry.',
+    'connections.dst.',
+    'connections.dst.options.',
+    'connections.bus.options.',
+  ];
   for (const prefix of unknownAt)
     for (const key of ['colour', 'maxInflight', 'timeout'])
       add('unknown key', `${prefix}${key}`, setPath(base, `${prefix}${key}`, 1));
 
   // Missing required keys and missing connections.
-  for (const path of ['connections', 'routes', 'routes.0.name', 'routes.0.from', 'routes.0.to', 'routes.0.from.connection', 'routes.0.to.0.connection'])
+  for (const path of [
+    'connections',
+    'routes',
+    'routes.0.name',
+    'routes.0.from',
+    'routes.0.to',
+    'routes.0.from.connection',
+    'routes.0.to.0.connection',
+  ])
     add('missing key', path, setPath(base, path, undefined));
   add('missing key', 'routes = []', setPath(base, 'routes', []));
   add('missing key', 'connections = {}', setPath(base, 'connections', {}));
-  for (const path of ['routes.0.from.connection', 'routes.0.to.0.connection', 'routes.0.to.1.connection', 'routes.0.deadLetter.connection'])
+  for (const path of [
+    'routes.0.from.connection',
+    'routes.0.to.0.connection',
+    'routes.0.to.1.connection',
+    'routes.0.deadLetter.connection',
+  ])
     for (const missing of ['nope', 'SRC', 'src '])
       add('missing connection', `${path} = ${missing}`, setPath(base, path, missing));
 
   // Unknown schemes.
-  for (const scheme of ['foo', 'mqtt', 'http', 'https', 'amqpx', 'kafkas', 'file', 'tcp', 'redis+sentinel', 'jetstream'])
+  for (const scheme of [
+    'foo',
+    'mqtt',
+    'http',
+    'https',
+    'amqpx',
+    'kafkas',
+    'file',
+    'tcp',
+    'redis+sentinel',
+    'jetstream',
+  ])
     add('unknown scheme', scheme, setPath(base, 'connections.src', `${scheme}://127.0.0.1:${port}`));
   for (const url of ['not a url', '127.0.0.1:5672', '://nothing', 'amqp//missing-colon'])
     add('unknown scheme', `url ${url}`, setPath(base, 'connections.src', url));
 
   // Bad JSONata wherever an expression goes.
-  const badExpressions = ['body.total >', '(((', '$notAFunction(', 'body[', '{ "a": }', '"unterminated', '$$$ + ', 'a ? : b'];
-  for (const at of ['routes.0.filter', 'routes.0.transform.body', 'routes.0.transform.headers.x-a', 'routes.0.transform.key', 'routes.0.to.1.when'])
+  const badExpressions = [
+    'body.total >',
+    '(((',
+    '$notAFunction(',
+    'body[',
+    '{ "a": }',
+    '"unterminated',
+    '$$$ + ',
+    'a ? : b',
+  ];
+  for (const at of [
+    'routes.0.filter',
+    'routes.0.transform.body',
+    'routes.0.transform.headers.x-a',
+    'routes.0.transform.key',
+    'routes.0.to.1.when',
+  ])
     for (const expr of badExpressions) add('bad JSONata', `${at}: ${expr}`, setPath(base, at, expr));
 
   // Route to itself.
@@ -134,7 +188,11 @@ export function malformedConfigs(port: number, seed: number): MalformedCase[] {
     ['amqp queue', { connection: 'src', queue: 'in' }, { connection: 'src', queue: 'in' }],
     ['kafka topic', { connection: 'dst', topic: 'out', group: 'g' }, { connection: 'dst', topic: 'out' }],
     ['redis stream', { connection: 'dlq', stream: 's', group: 'g' }, { connection: 'dlq', stream: 's' }],
-    ['nats subject', { connection: 'bus', subject: 's.x', group: 'g' }, { connection: 'bus', subject: 's.x' }],
+    [
+      'nats subject',
+      { connection: 'bus', subject: 's.x', group: 'g' },
+      { connection: 'bus', subject: 's.x' },
+    ],
   ];
   for (const [name, from, to] of selfRoutes) {
     const c = setPath(setPath(base, 'routes.0.from', from), 'routes.0.to', [to]);
@@ -150,7 +208,8 @@ export function malformedConfigs(port: number, seed: number): MalformedCase[] {
     ['connections.src', { url: `amqp://127.0.0.1:${port}`, options: { queueType: 'lazy' } }],
     ['connections.dlq', { url: `redis://127.0.0.1:${port}`, options: { blockMs: 0 } }],
   ];
-  for (const [path, v] of badOptions) add('bad adapter option', `${path} = ${JSON.stringify(v)}`, setPath(base, path, v));
+  for (const [path, v] of badOptions)
+    add('bad adapter option', `${path} = ${JSON.stringify(v)}`, setPath(base, path, v));
   const badAddresses: [string, Json][] = [
     ['routes.0.from', { connection: 'src' }],
     ['routes.0.from', { connection: 'src', queue: 'q', exchange: 'e' }],
@@ -161,21 +220,46 @@ export function malformedConfigs(port: number, seed: number): MalformedCase[] {
     ['routes.0.deadLetter', { connection: 'dlq', stream: 's', channel: 'c' }],
     ['routes.0.to.0', { connection: 'dst', topic: '' }],
   ];
-  badAddresses.forEach(([path, v], i) => add('bad address', `${path} #${i}`, setPath(base, path, v)));
+  for (const [i, [path, v]] of badAddresses.entries())
+    add('bad address', `${path} #${i}`, setPath(base, path, v));
 
   // Duplicate names, duplicate YAML keys, unset variables.
   add('duplicate', 'two routes named r1', setPath(base, 'routes.1', (base.routes as Json[])[0] as Json));
   add('duplicate', 'duplicate YAML key', `${stringify(base)}http: { port: 0 }\n`);
-  for (const v of ['${POLYBUS_FAULTS_UNSET_A}', 'amqp://${POLYBUS_FAULTS_UNSET_B}@127.0.0.1', '${POLYBUS_FAULTS_UNSET_C}s'])
+  for (const v of [
+    '$' + '{POLYBUS_FAULTS_UNSET_A}',
+    'amqp://$' + '{POLYBUS_FAULTS_UNSET_B}@127.0.0.1',
+    '$' + '{POLYBUS_FAULTS_UNSET_C}s',
+  ])
     add('unset variable', v, setPath(base, v.endsWith('s') ? 'shutdownTimeout' : 'connections.src', v));
 
   // Empty files.
-  for (const [name, text] of [['empty', ''], ['whitespace', ' \n\n\t\n'], ['comment only', '# nothing\n'], ['document marker', '---\n'], ['null', 'null\n'], ['tilde', '~\n'], ['scalar', 'hello\n'], ['list', '- a\n- b\n']] as const)
+  for (const [name, text] of [
+    ['empty', ''],
+    ['whitespace', ' \n\n\t\n'],
+    ['comment only', '# nothing\n'],
+    ['document marker', '---\n'],
+    ['null', 'null\n'],
+    ['tilde', '~\n'],
+    ['scalar', 'hello\n'],
+    ['list', '- a\n- b\n'],
+  ] as const)
     add('empty file', name, text);
 
   // YAML syntax errors.
-  const syntax = ['routes: [\n', 'connections: {a: 1\n', 'routes:\n  - name: x\n   bad-indent: 1\n', 'a: b: c\n', '"unterminated\n', 'key: [1, 2\n', '\t- tab-indented\n', 'x: &a\ny: *b\n', 'connections:\n  a: 1\n  a: 2\n', '{{{{\n'];
-  syntax.forEach((text, i) => add('YAML syntax', `#${i}`, text));
+  const syntax = [
+    'routes: [\n',
+    'connections: {a: 1\n',
+    'routes:\n  - name: x\n   bad-indent: 1\n',
+    'a: b: c\n',
+    '"unterminated\n',
+    'key: [1, 2\n',
+    '\t- tab-indented\n',
+    'x: &a\ny: *b\n',
+    'connections:\n  a: 1\n  a: 2\n',
+    '{{{{\n',
+  ];
+  for (const [i, text] of syntax.entries()) add('YAML syntax', `#${i}`, text);
 
   // Binary garbage (seeded).
   const random = prng(seed);
@@ -187,8 +271,16 @@ export function malformedConfigs(port: number, seed: number): MalformedCase[] {
   add('binary garbage', 'valid config then NUL bytes', `${stringify(base)}\u0000\u0000\u0001`);
 
   // Huge files.
-  add('huge file', '16 MiB comment after a missing-connection defect', `${stringify(setPath(base, 'routes.0.from.connection', 'nope'))}#${'x'.repeat(16 * 1024 * 1024)}\n`);
-  const many = Array.from({ length: 20_000 }, (_, i) => ({ name: `r${i}`, from: { connection: 'src', queue: `q${i}` }, to: [{ connection: 'src', queue: `q${i}` }] }));
+  add(
+    'huge file',
+    '16 MiB comment after a missing-connection defect',
+    `${stringify(setPath(base, 'routes.0.from.connection', 'nope'))}#${'x'.repeat(16 * 1024 * 1024)}\n`,
+  );
+  const many = Array.from({ length: 20_000 }, (_, i) => ({
+    name: `r${i}`,
+    from: { connection: 'src', queue: `q${i}` },
+    to: [{ connection: 'src', queue: `q${i}` }],
+  }));
   add('huge file', '20,000 routes each sending to itself', stringify({ ...base, routes: many }));
   return cases;
 }

@@ -7,7 +7,14 @@ describe('judge', () => {
   const sent = [m('a1', 'a', 0), m('a2', 'a', 1), m('a3', 'a', 2), m('b1', 'b', 0)];
 
   it('finds nothing wrong when the sink holds exactly what was sent', () => {
-    expect(judge(sent, sent)).toMatchObject({ sent: 4, received: 4, delivered: 4, lost: 0, duplicated: 0, reordered: 0 });
+    expect(judge(sent, sent)).toMatchObject({
+      sent: 4,
+      received: 4,
+      delivered: 4,
+      lost: 0,
+      duplicated: 0,
+      reordered: 0,
+    });
   });
 
   it('counts lost messages and samples their ids', () => {

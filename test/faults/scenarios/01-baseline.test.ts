@@ -42,7 +42,9 @@ describe.runIf(up)('1 baseline', () => {
       );
       const rss = new RssSampler(() => bridge.child.pid);
       const source = await openTransport(BROKERS[from]);
-      const sent = await produce(source, BROKERS[from].address(`${name}-src`), makeObserved(name, COUNT), { batch: 500 });
+      const sent = await produce(source, BROKERS[from].address(`${name}-src`), makeObserved(name, COUNT), {
+        batch: 500,
+      });
       await sink.waitDistinct(sent.length, 300_000);
       const verdict = judge(sent, sink.received);
       const failed = recordRow({

@@ -53,10 +53,14 @@ describe.runIf(up)('2 kill -9 of the bridge', () => {
       let bridge: BridgeProcess = await startBridge(config);
       const rss = new RssSampler(() => bridge.child.pid);
       const source = await openTransport(BROKERS[from]);
-      const producing = produce(source, BROKERS[from].address(`${name}-src`), makeObserved(name, COUNT), { batch: 250 });
+      const producing = produce(source, BROKERS[from].address(`${name}-src`), makeObserved(name, COUNT), {
+        batch: 250,
+      });
 
       // Kill points: random fractions of the transfer, sorted, between 5 % and 90 %.
-      const points = Array.from({ length: KILLS }, () => Math.floor(COUNT * (0.05 + random() * 0.85))).sort((a, b) => a - b);
+      const points = Array.from({ length: KILLS }, () => Math.floor(COUNT * (0.05 + random() * 0.85))).sort(
+        (a, b) => a - b,
+      );
       const recoveries: number[] = [];
       for (const point of points) {
         await sink.until(() => sink.distinct >= point, 240_000, `${point} messages before a kill`);

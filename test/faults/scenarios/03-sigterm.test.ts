@@ -51,7 +51,9 @@ describe.runIf(up)('3 SIGTERM under load', () => {
       let bridge = await startBridge(config);
       const rss = new RssSampler(() => bridge.child.pid);
       const source = await openTransport(BROKERS[from]);
-      const sent = await produce(source, BROKERS[from].address(`${name}-src`), makeObserved(name, COUNT), { batch: 500 });
+      const sent = await produce(source, BROKERS[from].address(`${name}-src`), makeObserved(name, COUNT), {
+        batch: 500,
+      });
       await sink.until(() => sink.distinct >= COUNT * 0.3, 120_000, '30 % delivered');
       const inFlightAtStop = JSON.parse((await bridge.get('/routes')).text).routes[0].inFlight as number;
       const stopAt = Date.now();

@@ -63,10 +63,18 @@ describe.runIf(up)('4 source broker restarted', () => {
       const backAt = Date.now();
       const atBack = sink.distinct;
       let retries = 0;
-      const after = await produce(source, address, all.slice(half), { batch: 250, retryForMs: 120_000, onRetry: () => retries++ });
+      const after = await produce(source, address, all.slice(half), {
+        batch: 250,
+        retryForMs: 120_000,
+        onRetry: () => retries++,
+      });
       let resumedMs = Number.POSITIVE_INFINITY;
       await sink
-        .until(() => sink.distinct > atBack + 64 || sink.distinct >= COUNT, RESUME_BOUND_MS * 4, 'consumption after the broker returned')
+        .until(
+          () => sink.distinct > atBack + 64 || sink.distinct >= COUNT,
+          RESUME_BOUND_MS * 4,
+          'consumption after the broker returned',
+        )
         .then(() => {
           resumedMs = Date.now() - backAt;
         })
@@ -74,7 +82,8 @@ describe.runIf(up)('4 source broker restarted', () => {
       await sink.waitDistinct(COUNT, 240_000, 3000);
       const seen = new Set(sink.received.map((m) => m.id));
       const diedWithBroker = from === 'redis' ? before.filter((m) => !seen.has(m.id)) : [];
-      const sent = from === 'redis' ? [...before.filter((m) => seen.has(m.id)), ...after] : [...before, ...after];
+      const sent =
+        from === 'redis' ? [...before.filter((m) => seen.has(m.id)), ...after] : [...before, ...after];
       const verdict = judge(sent, sink.received);
       const failed = recordRow({
         scenario: 4,

@@ -53,7 +53,9 @@ describe.runIf(up)('5 sink broker restarted', () => {
       );
       const rss = new RssSampler(() => bridge.child.pid);
       const source = await openTransport(BROKERS[from]);
-      const sent = await produce(source, BROKERS[from].address(`${name}-src`), makeObserved(name, COUNT), { batch: 500 });
+      const sent = await produce(source, BROKERS[from].address(`${name}-src`), makeObserved(name, COUNT), {
+        batch: 500,
+      });
       await sink.until(() => sink.distinct >= COUNT / 4, 120_000, 'a quarter delivered');
       const restartAt = Date.now();
       await restartBroker(BROKERS[to]);
@@ -61,7 +63,11 @@ describe.runIf(up)('5 sink broker restarted', () => {
       const atBack = sink.distinct;
       let resumedMs = Number.POSITIVE_INFINITY;
       await sink
-        .until(() => sink.distinct > atBack + 64 || sink.distinct >= COUNT, 120_000, 'flow after the sink returned')
+        .until(
+          () => sink.distinct > atBack + 64 || sink.distinct >= COUNT,
+          120_000,
+          'flow after the sink returned',
+        )
         .then(() => {
           resumedMs = Date.now() - backAt;
         })
@@ -78,7 +84,8 @@ describe.runIf(up)('5 sink broker restarted', () => {
         recoveryMs: Number.isFinite(resumedMs) ? resumedMs : null,
         startedAt,
         checks: {
-          [allowed ? `lost <= ${allowed} (Redis keeps nothing on disk)` : '0 lost']: verdict.lost <= allowed && verdict.unexpected === 0,
+          [allowed ? `lost <= ${allowed} (Redis keeps nothing on disk)` : '0 lost']:
+            verdict.lost <= allowed && verdict.unexpected === 0,
           'flow resumes after the sink returns': Number.isFinite(resumedMs),
         },
         notes: `restart took ${((backAt - restartAt) / 1000).toFixed(1)} s; ${atBack} delivered when it returned${to === 'redis' && verdict.lost > 0 ? `; ${verdict.lost} confirmed entries died with Redis before the checker read them` : ''}`,

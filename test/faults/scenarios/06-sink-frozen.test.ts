@@ -57,7 +57,9 @@ describe.runIf(up)('6 sink broker frozen', () => {
       );
       const rss = new RssSampler(() => bridge.child.pid);
       const source = await openTransport(BROKERS[from]);
-      const sent = await produce(source, BROKERS[from].address(`${name}-src`), makeObserved(name, COUNT), { batch: 500 });
+      const sent = await produce(source, BROKERS[from].address(`${name}-src`), makeObserved(name, COUNT), {
+        batch: 500,
+      });
       await sink.until(() => sink.distinct >= COUNT / 4, 120_000, 'a quarter delivered');
       const route = async () => JSON.parse((await bridge.get('/routes')).text).routes[0] as RouteView;
       const pids = freeze(BROKERS[to]);
@@ -85,7 +87,8 @@ describe.runIf(up)('6 sink broker frozen', () => {
       await sink.waitDistinct(COUNT, 300_000, 3000);
       const verdict = judge(sent, sink.received);
       const ackedWhileFrozen = (ackedLate?.counters.acked ?? 0) - (ackedEarly?.counters.acked ?? 0);
-      const publishedWhileFrozen = (ackedLate?.counters.published ?? 0) - (ackedEarly?.counters.published ?? 0);
+      const publishedWhileFrozen =
+        (ackedLate?.counters.published ?? 0) - (ackedEarly?.counters.published ?? 0);
       const failed = recordRow({
         scenario: 6,
         title: 'sink broker frozen (SIGSTOP)',
@@ -95,7 +98,8 @@ describe.runIf(up)('6 sink broker frozen', () => {
         recoveryMs: Number.isFinite(resumedMs) ? resumedMs : null,
         startedAt,
         checks: {
-          'nothing acked without a sink confirm': ackedWhileFrozen <= publishedWhileFrozen && ackedWhileFrozen === 0,
+          'nothing acked without a sink confirm':
+            ackedWhileFrozen <= publishedWhileFrozen && ackedWhileFrozen === 0,
           [`RSS < ${RSS_BOUND_MB} MiB while frozen`]: rssFrozen < RSS_BOUND_MB * 1024 * 1024,
           '0 lost after resume': verdict.lost === 0 && verdict.unexpected === 0,
         },

@@ -60,14 +60,20 @@ describe.runIf(up)('7 slow sink', () => {
     proxy.delayReplies(25);
     const rss = new RssSampler(() => bridge.child.pid);
     const source = await openTransport(BROKERS.amqp);
-    const sent = await produce(source, BROKERS.amqp.address(`${name}-src`), makeObserved(name, BACKLOG), { batch: 500, size: 4096 });
+    const sent = await produce(source, BROKERS.amqp.address(`${name}-src`), makeObserved(name, BACKLOG), {
+      batch: 500,
+      size: 4096,
+    });
 
     // The slow window: sample how far reading runs ahead of confirms.
     let maxAhead = 0;
     let maxInFlight = 0;
     const slowUntil = Date.now() + SLOW_MS;
     while (Date.now() < slowUntil) {
-      const r = JSON.parse((await bridge.get('/routes')).text).routes[0] as { inFlight: number; counters: { received: number; published: number } };
+      const r = JSON.parse((await bridge.get('/routes')).text).routes[0] as {
+        inFlight: number;
+        counters: { received: number; published: number };
+      };
       maxAhead = Math.max(maxAhead, r.counters.received - r.counters.published);
       maxInFlight = Math.max(maxInFlight, r.inFlight);
       await sleep(250);

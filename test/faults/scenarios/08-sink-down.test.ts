@@ -58,7 +58,10 @@ describe.runIf(up)('8 sink permanently down', () => {
         ],
         {
           connections: {
-            sink: { url: `nats://127.0.0.1:${proxy.port}`, options: { ...BROKERS.nats.options, reconnectTimeWaitMs: 500 } },
+            sink: {
+              url: `nats://127.0.0.1:${proxy.port}`,
+              options: { ...BROKERS.nats.options, reconnectTimeWaitMs: 500 },
+            },
             redis: { url: BROKERS.redis.url, options: BROKERS.redis.options },
           },
         },
@@ -85,10 +88,14 @@ describe.runIf(up)('8 sink permanently down', () => {
 
     await proxy.up();
     const upAt = Date.now();
-    await sink.until(() => sink.distinct > deliveredDown, 60_000, 'flow after the sink returns').catch(() => undefined);
+    await sink
+      .until(() => sink.distinct > deliveredDown, 60_000, 'flow after the sink returns')
+      .catch(() => undefined);
     const recoveryMs = Date.now() - upAt;
     await sink.waitDistinct(sent.length, 240_000);
-    await poll(async () => (await bridge.get('/health/ready')).status === 200, 30_000, 'ready 200').catch(() => undefined);
+    await poll(async () => (await bridge.get('/health/ready')).status === 200, 30_000, 'ready 200').catch(
+      () => undefined,
+    );
     const readyAfter = (await bridge.get('/health/ready')).status;
     const verdict = judge(sent, sink.received);
     const failed = recordRow({

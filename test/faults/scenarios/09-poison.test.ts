@@ -57,7 +57,10 @@ describe.runIf(up)('9 poison messages', () => {
         ],
         {
           connections: {
-            kafka: { url: BROKERS.kafka.url, options: { ...BROKERS.kafka.options, maxMessageBytes: SINK_MAX_BYTES } },
+            kafka: {
+              url: BROKERS.kafka.url,
+              options: { ...BROKERS.kafka.options, maxMessageBytes: SINK_MAX_BYTES },
+            },
             redis: { url: BROKERS.redis.url, options: BROKERS.redis.options },
           },
         },
@@ -70,7 +73,14 @@ describe.runIf(up)('9 poison messages', () => {
     const messages: Message[] = [];
     const enc = new TextEncoder();
     good.forEach((m, i) => {
-      messages.push(createMessage({ id: m.id, key: m.key, headers: { 'content-type': 'application/json' }, body: enc.encode(encodeObserved(m)) }));
+      messages.push(
+        createMessage({
+          id: m.id,
+          key: m.key,
+          headers: { 'content-type': 'application/json' },
+          body: enc.encode(encodeObserved(m)),
+        }),
+      );
       if (i % EVERY === EVERY - 1) {
         const kind = KINDS[poison.size % KINDS.length] as (typeof KINDS)[number];
         const id = `${name}-poison-${poison.size}`;
@@ -81,10 +91,13 @@ describe.runIf(up)('9 poison messages', () => {
               ? enc.encode(JSON.stringify({ id, key: 'poison', seq: 0, kind: 'throw' }))
               : enc.encode(encodeObserved({ id, key: 'poison', seq: 0 }, SINK_MAX_BYTES * 2));
         poison.set(id, { kind, body });
-        messages.push(createMessage({ id, key: 'poison', headers: { 'content-type': 'application/json' }, body }));
+        messages.push(
+          createMessage({ id, key: 'poison', headers: { 'content-type': 'application/json' }, body }),
+        );
       }
     });
-    for (let i = 0; i < messages.length; i += 250) await source.publish(BROKERS.amqp.address(`${name}-src`), messages.slice(i, i + 250));
+    for (let i = 0; i < messages.length; i += 250)
+      await source.publish(BROKERS.amqp.address(`${name}-src`), messages.slice(i, i + 250));
 
     await sink.waitDistinct(good.length, 240_000, 0);
     await poll(() => dlq.deliveries.length >= poison.size, 60_000, 'dead letters').catch(() => undefined);
@@ -99,12 +112,19 @@ describe.runIf(up)('9 poison messages', () => {
         problems.push(`good message ${d.id} dead-lettered: ${d.headers['x-polybus-error']}`);
         continue;
       }
-      if (Buffer.compare(Buffer.from(d.body), Buffer.from(p.body)) !== 0) problems.push(`${d.id} (${p.kind}) body changed`);
+      if (Buffer.compare(Buffer.from(d.body), Buffer.from(p.body)) !== 0)
+        problems.push(`${d.id} (${p.kind}) body changed`);
       for (const h of ['x-polybus-error', 'x-polybus-route', 'x-polybus-source', 'x-polybus-attempts'])
         if (!d.headers[h]) problems.push(`${d.id} (${p.kind}) lacks ${h}`);
     }
     const missing = [...poison.keys()].filter((id) => !dlqIds.has(id));
-    const reasons = [...new Set(dlq.deliveries.map((d) => `${poison.get(d.id)?.kind}: ${(d.headers['x-polybus-error'] ?? '').slice(0, 80)}`))];
+    const reasons = [
+      ...new Set(
+        dlq.deliveries.map(
+          (d) => `${poison.get(d.id)?.kind}: ${(d.headers['x-polybus-error'] ?? '').slice(0, 80)}`,
+        ),
+      ),
+    ];
     const failed = recordRow({
       scenario: 9,
       title: 'poison messages',
@@ -114,7 +134,8 @@ describe.runIf(up)('9 poison messages', () => {
       startedAt,
       checks: {
         'every poison message dead-lettered': missing.length === 0,
-        'dead letters keep body and carry x-polybus-* reasons; no good one dead-lettered': problems.length === 0,
+        'dead letters keep body and carry x-polybus-* reasons; no good one dead-lettered':
+          problems.length === 0,
         'every good message delivered': verdict.lost === 0,
         'route still running': status.state === 'running',
       },

@@ -59,9 +59,15 @@ describe.runIf(up)('10 several bridges on one group', () => {
       for (let i = 0; i < processes; i++) bridges.push(await startBridge(config, { BRIDGE_ID: `b${i}` }));
       const rss = bridges.map((b) => new RssSampler(() => b.child.pid));
       const source = await openTransport(BROKERS[from]);
-      const producing = produce(source, BROKERS[from].address(`${name}-src`), makeObserved(name, COUNT), { batch: 250 });
+      const producing = produce(source, BROKERS[from].address(`${name}-src`), makeObserved(name, COUNT), {
+        batch: 250,
+      });
       const movedBy = (id: string) => sink.deliveries.filter((d) => d.headers['x-bridge'] === id).length;
-      await sink.until(() => sink.distinct >= COUNT * 0.4 && movedBy('b0') > 0, 240_000, '40 % delivered, some by b0');
+      await sink.until(
+        () => sink.distinct >= COUNT * 0.4 && movedBy('b0') > 0,
+        240_000,
+        '40 % delivered, some by b0',
+      );
       bridges[0]?.child.kill('SIGKILL');
       const killedAt = Date.now();
       const before = sink.distinct;

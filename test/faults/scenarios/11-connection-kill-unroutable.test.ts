@@ -44,17 +44,31 @@ describe.runIf(up)('11 connection kill and unroutable publish', () => {
         bridgeYaml(
           [
             {
-              from: { broker: 'redis', connection: 'src', yaml: BROKERS.redis.yaml(`${name}-src`), group: 'bridge' },
+              from: {
+                broker: 'redis',
+                connection: 'src',
+                yaml: BROKERS.redis.yaml(`${name}-src`),
+                group: 'bridge',
+              },
               to: [{ broker: 'amqp', yaml: BROKERS.amqp.yaml(`${name}-dst`) }],
               maxInFlight: 64,
             },
           ],
-          { connections: { src: { url: BROKERS.redis.url, options: { ...BROKERS.redis.options, connectionNamePrefix: name } } } },
+          {
+            connections: {
+              src: {
+                url: BROKERS.redis.url,
+                options: { ...BROKERS.redis.options, connectionNamePrefix: name },
+              },
+            },
+          },
         ),
       );
       const rss = new RssSampler(() => bridge.child.pid);
       const source = await openTransport(BROKERS.redis);
-      const producing = produce(source, BROKERS.redis.address(`${name}-src`), makeObserved(name, COUNT), { batch: 250 });
+      const producing = produce(source, BROKERS.redis.address(`${name}-src`), makeObserved(name, COUNT), {
+        batch: 250,
+      });
       const kills: number[] = [];
       const recoveries: number[] = [];
       for (const fraction of [0.25, 0.5, 0.75]) {
@@ -68,17 +82,25 @@ describe.runIf(up)('11 connection kill and unroutable publish', () => {
         for (const id of readers) kills.push(Number(await redis.call('CLIENT', 'KILL', 'ID', id)));
         const before = sink.distinct;
         const t0 = Date.now();
-        await sink.until(() => sink.distinct > before + 64 || sink.distinct >= COUNT, 60_000, 'reading after CLIENT KILL');
+        await sink.until(
+          () => sink.distinct > before + 64 || sink.distinct >= COUNT,
+          60_000,
+          'reading after CLIENT KILL',
+        );
         recoveries.push(Date.now() - t0);
       }
       const sent = await producing;
       await sink.waitDistinct(sent.length, 240_000, 3000);
       let pending = -1;
-      await poll(async () => {
-        const summary = (await redis.xpending(`${name}-src`, 'bridge')) as [number, ...unknown[]];
-        pending = Number(summary[0]);
-        return pending === 0;
-      }, 30_000, 'no pending entries').catch(() => undefined);
+      await poll(
+        async () => {
+          const summary = (await redis.xpending(`${name}-src`, 'bridge')) as [number, ...unknown[]];
+          pending = Number(summary[0]);
+          return pending === 0;
+        },
+        30_000,
+        'no pending entries',
+      ).catch(() => undefined);
       const verdict = judge(sent, sink.received);
       const failed = recordRow({
         scenario: 11,
@@ -132,7 +154,9 @@ describe.runIf(up)('11 connection kill and unroutable publish', () => {
     const routable = sent.filter((m) => m.seq % 10 !== 0);
     const unroutable = new Set(sent.filter((m) => m.seq % 10 === 0).map((m) => m.id));
     await sink.waitDistinct(routable.length, 120_000, 0);
-    await dlq.until(() => dlq.deliveries.length >= unroutable.size, 60_000, 'dead letters').catch(() => undefined);
+    await dlq
+      .until(() => dlq.deliveries.length >= unroutable.size, 60_000, 'dead letters')
+      .catch(() => undefined);
     await sleep(1000);
     const published = await bridge.metric('polybus_messages_published_total');
     const deadLettered = await bridge.metric('polybus_messages_dead_lettered_total');
@@ -147,7 +171,8 @@ describe.runIf(up)('11 connection kill and unroutable publish', () => {
       verdict,
       startedAt,
       checks: {
-        'every unroutable message dead-lettered': [...unroutable].every((id) => dlqIds.has(id)) && wrongDlq === 0,
+        'every unroutable message dead-lettered':
+          [...unroutable].every((id) => dlqIds.has(id)) && wrongDlq === 0,
         'unroutable not counted as published': published === routable.length,
         'every routable message delivered': verdict.lost === 0 && verdict.unexpected === 0,
       },

@@ -1,10 +1,9 @@
-import { writeFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigFileError, createBridgeRegistry, formatProblem, loadConfig } from '@polybus/bridge';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/bridge-process.js';
 import { SCALE, SEED } from '../harness.js';
 import { type MalformedCase, malformedConfigs } from '../malformed-configs.js';
@@ -76,11 +75,15 @@ describe('12 malformed configs', () => {
         await loadConfig(file, { registry, env: {} });
         loaderBad.push(`${c.category} "${c.name}": accepted`);
       } catch (error) {
-        if (!(error instanceof ConfigFileError)) loaderBad.push(`${c.category} "${c.name}": threw ${(error as Error).name}: ${(error as Error).message.slice(0, 120)}`);
+        if (!(error instanceof ConfigFileError))
+          loaderBad.push(
+            `${c.category} "${c.name}": threw ${(error as Error).name}: ${(error as Error).message.slice(0, 120)}`,
+          );
         else {
           const lines = error.problems.map(formatProblem);
           if (lines.length === 0) loaderBad.push(`${c.category} "${c.name}": no problem listed`);
-          else if (!lines.every((l) => l.startsWith(file))) loaderBad.push(`${c.category} "${c.name}": a problem without the file path`);
+          else if (!lines.every((l) => l.startsWith(file)))
+            loaderBad.push(`${c.category} "${c.name}": a problem without the file path`);
         }
       }
     }
@@ -101,9 +104,19 @@ describe('12 malformed configs', () => {
         const { c, index } = sample[next++] as { c: MalformedCase; index: number };
         const file = files[index] as string;
         const t0 = Date.now();
-        const result = await runCli(['run', '-c', file], { timeoutMs: 180_000 }).catch((error: Error) => ({ code: null, stdout: '', stderr: error.message }));
+        const result = await runCli(['run', '-c', file], { timeoutMs: 180_000 }).catch((error: Error) => ({
+          code: null,
+          stdout: '',
+          stderr: error.message,
+        }));
         const ms = Date.now() - t0;
-        outcomes.push({ c, code: result.code, stderr: result.stderr, ms, problems: judgeOutcome(file, result.code, result.stderr, ms) });
+        outcomes.push({
+          c,
+          code: result.code,
+          stderr: result.stderr,
+          ms,
+          problems: judgeOutcome(file, result.code, result.stderr, ms),
+        });
       }
     };
     await Promise.all([worker(), worker()]);
@@ -118,13 +131,20 @@ describe('12 malformed configs', () => {
       checks: {
         'at least 200 configs': cases.length >= 200,
         'no connection opened': accepted === 0,
-        'loader rejects every one with a ConfigFileError, each problem naming the file': loaderBad.length === 0,
+        'loader rejects every one with a ConfigFileError, each problem naming the file':
+          loaderBad.length === 0,
         'CLI: exit 2, short message naming the file, no stack trace, < 15 s': bad.length === 0,
       },
       notes: `${outcomes.length} run through the CLI; categories: ${[...byCategory].map(([k, n]) => `${k} ${n}`).join(', ')}; slowest ${Math.max(...outcomes.map((o) => o.ms))} ms${bad.length ? `; rejected badly: ${bad.map((o) => `${o.c.category} "${o.c.name.slice(0, 60)}" (${o.problems.join(', ')})`).join('; ')}` : ''}${loaderBad.length ? `; loader: ${loaderBad.join('; ')}` : ''}`,
       scale: SCALE,
       seed: SEED,
     });
-    expect(failed, [...loaderBad, ...bad.map((o) => `${o.c.category} ${o.c.name}: ${o.problems.join(', ')}\n${o.stderr.slice(0, 400)}`)].join('\n---\n')).toEqual([]);
+    expect(
+      failed,
+      [
+        ...loaderBad,
+        ...bad.map((o) => `${o.c.category} ${o.c.name}: ${o.problems.join(', ')}\n${o.stderr.slice(0, 400)}`),
+      ].join('\n---\n'),
+    ).toEqual([]);
   });
 });
