@@ -204,6 +204,7 @@ export async function throughputRun(
       mbPerSec: seconds > 0 ? roundTo((counted * BODY_BYTES) / seconds / 1048576, 2) : undefined,
       cpuSeconds: roundTo(cpuDelta(tally), 2),
       cpuPercent: seconds > 0 ? roundTo((cpuDelta(tally) / seconds) * 100, 0) : undefined,
+      cpuMicrosPerMsg: counted > 0 ? roundTo((cpuDelta(tally) / counted) * 1e6, 1) : undefined,
       peakRssMb: roundTo(peakRssBytes / 1048576, 1),
       rssAtFirstMb: tally.rssAtFirst ? roundTo(tally.rssAtFirst / 1048576, 1) : undefined,
       log: pipe.logFile,
