@@ -301,7 +301,9 @@ export class KafkaSubscription implements Subscription {
     const { admin, groupId, topic } = this.#init;
     try {
       const fetched = admin.fetchOffsets({ groupId, topics: [topic] });
-      const result = await Promise.race([fetched, delay(5_000).then(() => undefined)]);
+      const timeout = new AbortController();
+      const result = await Promise.race([fetched, delay(5_000, timeout.signal).then(() => undefined)]);
+      timeout.abort();
       if (result === undefined || epoch !== this.#epoch) return;
       for (const p of result.find((t) => t.topic === topic)?.partitions ?? []) {
         if (!this.#owned.has(p.partition)) continue;
