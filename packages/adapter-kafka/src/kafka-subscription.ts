@@ -152,9 +152,10 @@ export class KafkaSubscription implements Subscription {
   }
 
   /**
-   * Presets a new group's offsets (end of log for `latest`, start for `earliest`) so that nothing
-   * published after this resolves is skipped, joins the group and resolves once partitions are
-   * assigned. Rejects (after cleaning up) with a PolybusError when the join fails or times out.
+   * Joins the group and resolves once partitions are assigned. For a new group it reads the start
+   * offsets (end of log for `latest`, start for `earliest`) before joining, seeks there on the first
+   * assignment and commits them, so nothing published after this resolves is skipped. Rejects
+   * (after cleaning up) when the join fails or times out (TimeoutError). Call once.
    */
   async start(): Promise<void> {
     const { options, topic } = this.#init;
