@@ -576,6 +576,8 @@ cmd_up() {
       pkgs+=($(missing_packages "$b"))
     fi
   done
+  # foreign clients the interop tests drive against a running broker (kcat: librdkafka's CLI)
+  if [[ " ${SELECTED[*]} " == *" kafka "* ]] && ! command -v kcat >/dev/null 2>&1; then pkgs+=(kcat); fi
   if ((${#pkgs[@]} > 0)); then
     local new_rabbit=0
     command -v rabbitmq-server >/dev/null 2>&1 || new_rabbit=1

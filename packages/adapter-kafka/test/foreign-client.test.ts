@@ -12,8 +12,11 @@ import { createTestTransport, createTopic, KAFKA_HOST, KAFKA_PORT, rawAdmin } fr
  */
 const up = await requireBroker('kafka', KAFKA_HOST, KAFKA_PORT);
 const hasKcat = spawnSync('kcat', ['-V']).status === 0;
-if (up && !hasKcat)
-  console.warn('[polybus] skipping kafka foreign-client tests: kcat not installed (apt-get install -y kcat)');
+if (up && !hasKcat) {
+  const hint = 'kcat is not installed; bash scripts/brokers.sh up installs it (or: apt-get install -y kcat)';
+  if (process.env.POLYBUS_REQUIRE_BROKERS === '1') throw new Error(`required tool missing: ${hint}`);
+  console.warn(`[polybus] skipping kafka foreign-client tests: ${hint}`);
+}
 const BROKER = `${KAFKA_HOST}:${KAFKA_PORT}`;
 
 function kcat(args: string[], input?: string): Promise<string> {
