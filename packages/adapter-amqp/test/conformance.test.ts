@@ -6,13 +6,13 @@ const url = process.env.POLYBUS_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 if (up) {
-  describeConformance({
+  await describeConformance({
     name: 'amqp (classic queues)',
     createTransport: () => new AmqpTransport(url, amqpAdapter.optionsSchema.parse({}), silent),
     address: (name) => name,
     invalidAddress: { queue: uniqueName('missing-queue') },
   });
-  describeConformance({
+  await describeConformance({
     name: 'amqp (quorum queues)',
     createTransport: () =>
       new AmqpTransport(url, amqpAdapter.optionsSchema.parse({ queueType: 'quorum' }), silent),

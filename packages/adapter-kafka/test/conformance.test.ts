@@ -12,7 +12,7 @@ if (up) {
     await admin.disconnect();
   });
 
-  describeConformance({
+  await describeConformance({
     name: 'kafka',
     createTransport: () => createTestTransport(),
     // 8 partitions: a member handles its partitions one message at a time each, so a subscription

@@ -8,7 +8,7 @@ if (up) {
   const janitor = new StreamJanitor();
   afterAll(() => janitor.clean());
 
-  describeConformance({
+  await describeConformance({
     name: 'nats JetStream',
     createTransport: () => natsTransport(),
     // A unique subject; its stream is created on demand (createStreams: true).
@@ -16,7 +16,7 @@ if (up) {
     invalidAddress: 'not a subject',
   });
 
-  describeConformance({
+  await describeConformance({
     name: 'nats core',
     createTransport: () => natsTransport(),
     address: (name) => ({ subject: `pbcore.${name}`, core: true }),

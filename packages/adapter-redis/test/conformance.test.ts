@@ -5,14 +5,14 @@ import { createTestTransport } from './helpers.js';
 const up = await requireBroker('redis', '127.0.0.1', 6379);
 
 if (up) {
-  describeConformance({
+  await describeConformance({
     name: 'redis streams',
     createTransport: () => createTestTransport(),
     address: (name) => name,
     invalidAddress: '',
   });
 
-  describeConformance({
+  await describeConformance({
     name: 'redis pub/sub channels',
     createTransport: () => createTestTransport(),
     address: (name) => ({ channel: name }),

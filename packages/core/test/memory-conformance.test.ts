@@ -3,7 +3,7 @@ import { MemoryTransport, memoryAdapter } from '../src/index.js';
 
 const options = memoryAdapter.optionsSchema.parse({});
 
-describeConformance({
+await describeConformance({
   name: 'memory',
   createTransport: () =>
     new MemoryTransport('conformance', options, { debug() {}, info() {}, warn() {}, error() {} }),
