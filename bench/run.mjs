@@ -93,7 +93,13 @@ async function main() {
     const profileDir = join(logDir, 'profile');
     mkdirSync(profileDir, { recursive: true });
     log(`profiling the bridge on ${profilePair.id} (--cpu-prof into ${profileDir})`);
-    const r = await throughputRun(ctx, { pair: profilePair, variant: 'polybus', round: 1, profileDir });
+    const r = await throughputRun(ctx, {
+      pair: profilePair,
+      variant: 'polybus',
+      round: 1,
+      profileDir,
+      transform: settings.profileTransform,
+    });
     r.profiled = true;
     record(r);
     profile = { pair: profilePair.id, run: r, ...summariseProfile(profileDir, repoDir) };

@@ -111,9 +111,9 @@ function renderProfile(push, profile, level, limit = 30) {
   const idleShare = profile.totalMs ? Math.round((profile.idleMs / profile.totalMs) * 1000) / 10 : undefined;
   push(
     '',
-    `${level} CPU profile of the bridge (${profile.pair}, \`node --cpu-prof\`)`,
+    `${level} CPU profile of the bridge (${profile.pair}${profile.run?.transform ? ' + transform' : ''}, \`node --cpu-prof\`)`,
     '',
-    `One polybus throughput run of ${profile.pair} (${fmt(profile.run?.msgsPerSec)} msg/s while profiled, ${fmt(profile.run?.cpuPercent, '%')} CPU). ${fmt(profile.totalMs)} ms sampled over the process' life (startup included), of which ${fmt(profile.idleMs)} ms (${fmt(idleShare, '%')}) idle — waiting on the brokers. Shares below are of the ${fmt(profile.busyMs)} ms busy.`,
+    `One polybus throughput run of ${profile.pair}${profile.run?.transform ? ' with the JSONata transform' : ''} (${fmt(profile.run?.msgsPerSec)} msg/s while profiled, ${fmt(profile.run?.cpuPercent, '%')} CPU). ${fmt(profile.totalMs)} ms sampled over the process' life (startup included), of which ${fmt(profile.idleMs)} ms (${fmt(idleShare, '%')}) idle — waiting on the brokers. Shares below are of the ${fmt(profile.busyMs)} ms busy.`,
     '',
     `${sub} Self time by component`,
     '',
@@ -240,20 +240,24 @@ export function renderMarkdown(results, { benchDir, resultsDir }) {
     push('', '## Supplementary runs (same day, tagged)', '');
     for (const { file, data } of supplementary) {
       const st = data.settings;
+      const rows = Object.values(data.summary).filter((x) => x.baselineMsgsPerSec || x.polybusMsgsPerSec);
       push(
         `### \`${st.tag}\` (\`bench/results/${file}\`, ${data.startedAt})`,
         '',
+        ...(data.relabelled ? [`${data.relabelled}`, ''] : []),
         `N = ${st.n}, ${st.rounds} round(s), maxInFlight ${st.maxInFlight}, Kafka topics with ${st.kafkaPartitions} partition(s)${st.connectionOptions && Object.keys(st.connectionOptions).length > 0 ? `, bridge adapter options \`${JSON.stringify(st.connectionOptions)}\`` : ''}.`,
-        '',
-        '| pair | baseline msg/s | polybus msg/s | ratio | polybus + transform msg/s | ratio | added p50 / p99 ms | bridge peak RSS |',
-        '|---|---:|---:|---:|---:|---:|---:|---:|',
       );
-      for (const s2 of Object.values(data.summary).filter(
-        (x) => x.baselineMsgsPerSec || x.polybusMsgsPerSec,
-      )) {
+      if (rows.length > 0) {
         push(
-          `| ${s2.label} | ${fmt(s2.baselineMsgsPerSec)} | ${fmt(s2.polybusMsgsPerSec)} | ${fmt(s2.ratio, '×')} | ${fmt(s2.transformMsgsPerSec)} | ${fmt(s2.transformRatio, '×')} | ${fmt(s2.latency.addedP50Ms)} / ${fmt(s2.latency.addedP99Ms)} | ${fmt(s2.bridgePeakRssMb, ' MB')} |`,
+          '',
+          '| pair | baseline msg/s | polybus msg/s | ratio | polybus + transform msg/s | ratio | CPU µs per message baseline / bridge | added p50 / p99 ms | bridge peak RSS |',
+          '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
         );
+        for (const s2 of rows) {
+          push(
+            `| ${s2.label} | ${fmt(s2.baselineMsgsPerSec)} | ${fmt(s2.polybusMsgsPerSec)} | ${fmt(s2.ratio, '×')} | ${fmt(s2.transformMsgsPerSec)} | ${fmt(s2.transformRatio, '×')} | ${fmt(s2.baselineCpuMicrosPerMsg)} / ${fmt(s2.polybusCpuMicrosPerMsg)} | ${fmt(s2.latency.addedP50Ms)} / ${fmt(s2.latency.addedP99Ms)} | ${fmt(s2.bridgePeakRssMb, ' MB')} |`,
+          );
+        }
       }
       const counted = data.runs.filter((r) => r.batches && !r.discarded);
       if (counted.length > 0) {

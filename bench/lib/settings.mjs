@@ -20,6 +20,7 @@ function int(name, fallback) {
  * - BENCH_LATENCY: 1 to add the fixed-rate latency runs (default 1)
  * - BENCH_LATENCY_RATE / BENCH_LATENCY_SECONDS: 1000 msg/s for 5 s
  * - BENCH_PROFILE: a pair id to profile the bridge on with --cpu-prof, or 0 (default amqp-kafka)
+ * - BENCH_PROFILE_TRANSFORM: 1 to profile the run with the JSONata transform instead
  * - BENCH_BASELINE_ONLY: 1 to skip every polybus run (harness check without the bridge)
  * - BENCH_RUN_TIMEOUT_S: per-run time limit (default 300)
  * - BENCH_COUNT_BATCHES: 1 preloads lib/count-batches.cjs into both pipes (kafkajs messages per send)
@@ -47,6 +48,7 @@ export function readSettings() {
     latencyRate: int('BENCH_LATENCY_RATE', 1000),
     latencySeconds: int('BENCH_LATENCY_SECONDS', 5),
     profile: profile === '0' || profile === '' ? undefined : profile,
+    profileTransform: process.env.BENCH_PROFILE_TRANSFORM === '1',
     baselineOnly: process.env.BENCH_BASELINE_ONLY === '1',
     runTimeoutMs: int('BENCH_RUN_TIMEOUT_S', 300) * 1000,
     tag: /^[A-Za-z0-9_-]+$/.test(process.env.BENCH_TAG ?? '') ? process.env.BENCH_TAG : undefined,
