@@ -29,7 +29,7 @@ import { recordRow } from '../report.js';
 const up = DISRUPTIVE && (await brokersUp('amqp', 'kafka', 'redis', 'nats'));
 const COUNT = scaled(100_000);
 const FREEZE_MS = Number(process.env.POLYBUS_FAULT_FREEZE_MS ?? 60_000);
-const RSS_BOUND_MB = 200;
+const RSS_BOUND_MB = 256;
 
 afterEach(cleanup);
 afterAll(brokersUpAll);

@@ -30,7 +30,7 @@ import { TcpProxy } from '../tcp-proxy.js';
 const up = await brokersUp('amqp', 'redis');
 const BACKLOG = scaled(200_000);
 const MAX_IN_FLIGHT = 64;
-const RSS_BOUND_MB = 200;
+const RSS_BOUND_MB = 256;
 const SLOW_MS = SCALE >= 1 ? 60_000 : 15_000;
 
 let proxy: TcpProxy | undefined;

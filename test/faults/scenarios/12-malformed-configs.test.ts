@@ -49,7 +49,7 @@ function judgeOutcome(file: string, code: number | null, stderr: string, ms: num
   const lines = stderr.split('\n').filter((l) => l.trim() !== '');
   if (code !== 2) problems.push(`exit ${code}`);
   if (lines.length === 0) problems.push('no message');
-  if (lines.length > 20) problems.push(`${lines.length} lines of messages`);
+  if (lines.length > 21) problems.push(`${lines.length} lines of messages`);
   if (!lines.every((l) => l.startsWith(file))) problems.push('a line does not start with the file path');
   if (/^\s+at .+\(.*:\d+:\d+\)|^\s+at .*:\d+:\d+$/m.test(stderr)) problems.push('stack trace');
   if (ms > 15_000) problems.push(`took ${ms} ms`);
