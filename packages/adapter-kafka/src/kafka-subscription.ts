@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import {
   type Address,
   backoffDelay,
@@ -11,12 +10,15 @@ import {
   type Subscription,
   TimeoutError,
 } from '@polybus/core';
-import kafkajs, { type Admin, type Consumer, type EachMessagePayload, type Kafka } from 'kafkajs';
+import type { Admin, Consumer, EachMessagePayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { KafkaTransportOptions } from './kafka-options.js';
 import { fromKafkaRecord } from './kafka-record.js';
 import { OffsetTracker } from './offset-tracker.js';
+import { PartitionLanes } from './partition-lanes.js';
 
-const { isRebalancing } = kafkajs as unknown as { isRebalancing: (e: unknown) => boolean };
+/** Records buffered per partition before it is paused, and the level at which it resumes. */
+const LANE_HIGH_WATER = 32;
+const LANE_LOW_WATER = 8;
 
 /** What a {@link KafkaSubscription} needs from its transport. */
 export interface KafkaSubscriptionInit {
@@ -39,12 +41,6 @@ export interface KafkaSubscriptionInit {
   readonly onCommit?: (commits: ReadonlyArray<{ partition: number; offset: string }>) => void;
 }
 
-type Outcome =
-  | { kind: 'ack' }
-  | { kind: 'nack'; delayMs: number }
-  | { kind: 'aborted' }
-  | { kind: 'rebalance'; error: unknown };
-
 interface CommitMetadata {
   deliveredUpTo?: string;
 }
@@ -66,21 +62,29 @@ function parseMetadata(text: string | null | undefined): CommitMetadata | undefi
 /**
  * One Kafka consumer-group member consuming one topic.
  *
- * Ordering and concurrency: messages of one partition are handled one at a time, in offset order
- * (so messages of one key are ordered); up to `min(maxInFlight, partitions)` partitions are handled
- * concurrently. A delivery is in flight until settled; the kafkajs consumer heartbeats while it waits.
+ * Ordering and concurrency: kafkajs's fetch loop only fills a small buffer per partition
+ * ({@link PartitionLanes}); records are handed to the handler from there, one at a time per
+ * partition in offset order (so messages of one key are ordered), up to `maxInFlight` partitions at
+ * once. An unsettled delivery, a slow handler or a nack back-off holds only its own partition; the
+ * others keep being fetched and delivered, and kafkajs keeps heartbeating. A partition whose buffer
+ * is full is paused until it drains.
  *
  * Offsets are committed manually (periodically, on rebalance and on close) and only up to the highest
  * contiguous acked offset ({@link OffsetTracker}); commit metadata records how far this member
  * delivered, so a later owner reports `attempt >= 2` for redeliveries. A nack pauses the partition
- * for the delay, then seeks back to the nacked offset. Created by {@link KafkaTransport.subscribe}.
+ * for the delay and seeks back to the nacked offset. Created by {@link KafkaTransport.subscribe}.
  */
 export class KafkaSubscription implements Subscription {
   readonly #init: KafkaSubscriptionInit;
   readonly #consumer: Consumer;
   readonly #tracker: DeliveryTracker;
   readonly #offsets = new OffsetTracker();
-  readonly #abort = new AbortController();
+  readonly #lanes = new PartitionLanes<KafkaMessage>({
+    highWater: LANE_HIGH_WATER,
+    lowWater: LANE_LOW_WATER,
+  });
+  readonly #backoffTimers = new Set<NodeJS.Timeout>();
+  #scheduling = false;
   readonly #lastCommitted = new Map<number, string>();
   /** Where a new group starts, per partition without a committed offset (until committed at join). */
   readonly #startOffsets = new Map<number, string>();
@@ -107,11 +111,10 @@ export class KafkaSubscription implements Subscription {
   /** Creates the member; {@link start} joins the group. Does no I/O. */
   constructor(init: KafkaSubscriptionInit) {
     this.#init = init;
-    // One abort listener per partition worker waiting on it: more than Node's default warning level.
-    setMaxListeners(0, this.#abort.signal);
     const { options } = init;
     this.#tracker = new DeliveryTracker({
       maxInFlight: init.maxInFlight,
+      onReleased: () => this.#schedule(),
       onHandlerError: (error, delivery) =>
         init.logger.warn(
           { err: error, messageId: delivery.message.id, topic: init.topic },
@@ -132,12 +135,15 @@ export class KafkaSubscription implements Subscription {
       this.#onAssigned(payload.memberAssignment[init.topic] ?? []),
     );
     this.#consumer.on(events.REBALANCING, () => {
-      // Commit what is safe under the old generation before kafkajs rejoins, then hold commits.
+      // Commit what is safe under the old generation before kafkajs rejoins, then hold commits and
+      // dispatching; what is buffered is read again from the committed offsets after the rejoin.
       void this.#commit(true);
       this.#rebalancing = true;
+      this.#dropBuffered();
     });
     this.#consumer.on(events.CRASH, ({ payload }) => {
       this.#rebalancing = true;
+      this.#dropBuffered();
       init.logger.warn(
         { err: payload.error, topic: init.topic, restart: payload.restart },
         payload.restart ? 'kafka: consumer failed, restarting' : 'kafka: consumer failed',
@@ -165,10 +171,7 @@ export class KafkaSubscription implements Subscription {
       await this.#consumer.subscribe({ topics: [topic], fromBeginning: this.#init.from === 'earliest' });
       await this.#consumer.run({
         autoCommit: false,
-        partitionsConsumedConcurrently: Math.max(
-          1,
-          Math.min(this.#init.maxInFlight, this.#init.partitionCount),
-        ),
+        // eachMessage only buffers (see #onMessage): no need to run partitions concurrently.
         eachMessage: (payload) => this.#onMessage(payload),
       });
       let timer: NodeJS.Timeout | undefined;
@@ -206,9 +209,11 @@ export class KafkaSubscription implements Subscription {
     } catch {
       // not running yet
     }
+    for (const timer of this.#backoffTimers) clearTimeout(timer);
+    this.#backoffTimers.clear();
+    this.#lanes.clear();
     await this.#tracker.drain(timeoutMs);
     this.#tracker.abandon();
-    this.#abort.abort();
     await this.#commit(false);
     await this.#consumer
       .disconnect()
@@ -281,6 +286,16 @@ export class KafkaSubscription implements Subscription {
     this.#lastCommitted.clear();
     this.#owned = new Set(partitions);
     this.#rebalancing = false;
+    // Buffers, back-offs and pauses belong to the previous generation (kafkajs keeps pauses across
+    // a rejoin): start clean. A delivery still unsettled keeps its partition waiting (PartitionLanes).
+    this.#dropBuffered();
+    if (!this.#stopping) {
+      try {
+        this.#consumer.resume([{ topic: this.#init.topic }]);
+      } catch {
+        // not running
+      }
+    }
     // A new group's first assignment: start exactly where planned, not where kafkajs's first fetch
     // would reset to (that could skip messages published between this join and that fetch).
     for (const partition of partitions) {
@@ -326,29 +341,75 @@ export class KafkaSubscription implements Subscription {
     }
   }
 
-  async #onMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+  /**
+   * kafkajs's `eachMessage`: only buffers the record in its partition's lane and returns, so the
+   * fetch loop (and kafkajs's heartbeats) never wait for a handler. A partition whose buffer is full,
+   * or which backs off after a nack, is paused; kafkajs stops its batch there and, since the offset
+   * of every record it passed here is resolved, fetches it again from the next one once resumed.
+   */
+  async #onMessage({ topic, partition, message }: EachMessagePayload): Promise<void> {
     if (this.#stopping) return this.#pauseAll();
+    const epoch = this.#epoch;
     await this.#assignmentReady;
+    // A rebalance started (kafkajs restarts every partition from its committed offset after it) or
+    // happened while waiting: this record belongs to a finished generation.
+    if (this.#rebalancing || epoch !== this.#epoch || !this.#owned.has(partition)) return;
     const floor = this.#floors.get(partition);
     if (floor !== undefined && BigInt(message.offset) < floor) {
       // kafkajs keeps a seek issued before a rebalance (a nack's) and applies it when the partition
       // comes back: never redeliver below what the group committed since; jump to it instead.
       if (!this.#floorSeeks.has(partition)) {
         this.#floorSeeks.add(partition);
+        this.#lanes.seeked(partition, floor.toString());
         this.#consumer.seek({ topic, partition, offset: floor.toString() });
       }
       return;
     }
-    if (!(await this.#tracker.waitForSlot()) || this.#stopping) return this.#pauseAll();
-    // The group is rebalancing: kafkajs rejoins once this batch is done and then restarts every
-    // partition from its committed offset, so skipping the rest of the batch loses nothing.
-    if (this.#rebalancing) return;
+    if (this.#lanes.offer(partition, message)) {
+      this.#syncPause(partition);
+      this.#schedule();
+    }
+  }
+
+  /** Tells kafkajs to pause or resume `partition` when its lane wants another state than it has. */
+  #syncPause(partition: number): void {
+    if (this.#stopping) return;
+    const want = this.#lanes.wantsPause(partition);
+    if (want === this.#lanes.isPaused(partition)) return;
+    try {
+      const target = [{ topic: this.#init.topic, partitions: [partition] }];
+      if (want) this.#consumer.pause(target);
+      else this.#consumer.resume(target);
+      this.#lanes.markPaused(partition, want);
+    } catch (error) {
+      this.#init.logger.debug({ err: error, partition }, 'kafka: could not pause/resume a partition');
+    }
+  }
+
+  /**
+   * Hands buffered records to the handler while the DeliveryTracker has free slots: one record per
+   * partition at a time, partitions in turn. Runs after every buffered record, settlement and
+   * back-off end; never blocks.
+   */
+  #schedule(): void {
+    if (this.#scheduling) return;
+    this.#scheduling = true;
+    try {
+      while (!this.#stopping && !this.#rebalancing && this.#tracker.freeSlots > 0) {
+        const next = this.#lanes.take();
+        if (next === undefined) return;
+        this.#syncPause(next.partition);
+        this.#deliver(next.partition, next.record);
+      }
+    } finally {
+      this.#scheduling = false;
+    }
+  }
+
+  #deliver(partition: number, message: KafkaMessage): void {
+    const { topic } = this.#init;
     const epoch = this.#epoch;
     const attempt = this.#offsets.delivered(partition, message.offset);
-    let settle!: (outcome: Outcome) => void;
-    const outcome = new Promise<Outcome>((resolve) => {
-      settle = resolve;
-    });
     const source =
       this.#init.group === undefined
         ? { address: this.#init.address, partition, offset: message.offset, redelivered: attempt > 1 }
@@ -364,65 +425,46 @@ export class KafkaSubscription implements Subscription {
       attempt,
       source,
       ack: () => {
+        this.#lanes.settled(partition);
         if (epoch === this.#epoch) this.#offsets.ack(partition, message.offset);
-        settle({ kind: 'ack' });
       },
       nack: ({ delayMs }) => {
-        if (epoch === this.#epoch) this.#offsets.nack(partition, message.offset);
-        settle({ kind: 'nack', delayMs });
+        this.#lanes.settled(partition);
+        if (epoch !== this.#epoch) return;
+        this.#offsets.nack(partition, message.offset);
+        // A rebalance restarts from the committed offset anyway; a closing member reads no more.
+        if (this.#rebalancing || this.#stopping) return;
+        this.#backoff(partition, message.offset, delayMs > 0 ? delayMs : this.#init.options.nackBackoffMs);
       },
     });
-    const result = await this.#whileHeartbeating(outcome, heartbeat);
-    if (result.kind === 'ack' || result.kind === 'aborted') return;
-    if (result.kind === 'rebalance') throw result.error;
-    const wait = result.delayMs > 0 ? result.delayMs : this.#init.options.nackBackoffMs;
-    const paused = await this.#whileHeartbeating(
-      delay(wait, this.#abort.signal).then((): Outcome => ({ kind: 'ack' })),
-      heartbeat,
-    );
-    if (paused.kind === 'rebalance') throw paused.error;
-    if (this.#stopping || epoch !== this.#epoch) return;
-    this.#consumer.seek({ topic, partition, offset: message.offset });
   }
 
   /**
-   * Waits for `work` while heartbeating, so a slow handler or a long nack delay never exceeds the
-   * session timeout. Resolves early with `aborted` on close, or `rebalance` when the group started
-   * rebalancing (the caller rethrows so kafkajs rejoins; the unsettled delivery no longer counts).
+   * Retry in place after a nack: drops the partition's buffer, seeks it back to the nacked offset
+   * (kafkajs discards what it fetched past it) and keeps it paused for `waitMs`; other partitions
+   * go on meanwhile. A rebalance or close cancels the wait.
    */
-  #whileHeartbeating(work: Promise<Outcome>, heartbeat: () => Promise<void>): Promise<Outcome> {
-    return new Promise<Outcome>((resolve) => {
-      let done = false;
-      const signal = this.#abort.signal;
-      const finish = (outcome: Outcome): void => {
-        if (done) return;
-        done = true;
-        clearInterval(timer);
-        signal.removeEventListener('abort', onAbort);
-        resolve(outcome);
-      };
-      const onAbort = (): void => finish({ kind: 'aborted' });
-      const timer = setInterval(
-        () => {
-          const epoch = this.#epoch;
-          heartbeat().catch((error: unknown) => {
-            // A late answer to a heartbeat of an earlier generation, or one arriving after the wait
-            // ended, says nothing about now: kafkajs's own heartbeat notices a real rebalance.
-            if (done || epoch !== this.#epoch) return;
-            const type = (error as { type?: string }).type;
-            if (isRebalancing(error) || type === 'UNKNOWN_MEMBER_ID') {
-              void this.#commit(true);
-              this.#rebalancing = true;
-              finish({ kind: 'rebalance', error });
-            }
-          });
-        },
-        Math.max(100, Math.floor(this.#init.options.heartbeatIntervalMs / 2)),
-      );
-      signal.addEventListener('abort', onAbort);
-      if (signal.aborted) onAbort();
-      void work.then(finish);
-    });
+  #backoff(partition: number, offset: string, waitMs: number): void {
+    const { topic } = this.#init;
+    this.#lanes.startBackoff(partition, offset);
+    this.#syncPause(partition);
+    this.#consumer.seek({ topic, partition, offset });
+    const epoch = this.#epoch;
+    const timer = setTimeout(() => {
+      this.#backoffTimers.delete(timer);
+      if (epoch !== this.#epoch || this.#stopping) return;
+      this.#lanes.endBackoff(partition);
+      this.#syncPause(partition);
+      this.#schedule();
+    }, waitMs);
+    this.#backoffTimers.add(timer);
+  }
+
+  /** Drops every buffered record and back-off (the group rebalances: all restarts from commits). */
+  #dropBuffered(): void {
+    for (const timer of this.#backoffTimers) clearTimeout(timer);
+    this.#backoffTimers.clear();
+    this.#lanes.reset();
   }
 
   /**

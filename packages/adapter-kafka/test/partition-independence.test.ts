@@ -1,0 +1,133 @@
+import { createMessage, type Delivery } from '@polybus/core';
+import { Collector, requireBroker, uniqueName } from '@polybus/core/testing';
+import kafkajs from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KafkaTransport } from '../src/index.js';
+import { createTestTransport, createTopic, KAFKA_HOST, KAFKA_PORT, rawAdmin } from './helpers.js';
+
+const up = await requireBroker('kafka', KAFKA_HOST, KAFKA_PORT);
+
+const PARTITIONS = 4;
+
+/** A key that the producer's partitioner (murmur2, as the transport uses) puts on `partition`. */
+function keyFor(partition: number, prefix: string): string {
+  const partitioner = kafkajs.Partitioners.DefaultPartitioner();
+  const partitionMetadata = Array.from({ length: PARTITIONS }, (_, partitionId) => ({
+    partitionId,
+    leader: 1,
+    replicas: [1],
+    isr: [1],
+    partitionErrorCode: 0,
+  }));
+  for (let i = 0; ; i++) {
+    const key = `${prefix}-${i}`;
+    if (partitioner({ topic: 't', partitionMetadata, message: { key, value: null } }) === partition)
+      return key;
+  }
+}
+
+const text = (d: Delivery): string => Buffer.from(d.message.body).toString();
+
+describe.runIf(up)('kafka partitions progress independently', () => {
+  const admin = rawAdmin();
+  const open: KafkaTransport[] = [];
+  beforeAll(() => admin.connect());
+  afterAll(async () => {
+    await Promise.all(open.map((t) => t.close({ timeoutMs: 1_000 })));
+    await admin.disconnect();
+  });
+  const keyA = keyFor(0, 'a');
+  const keyB = keyFor(1, 'b');
+
+  it('an unsettled delivery of one partition does not hold back a later message of another; its own partition waits', async () => {
+    const topic = await createTopic(admin, uniqueName('indep-held'), PARTITIONS);
+    const t = createTestTransport();
+    open.push(t);
+    await t.connect();
+    const got = new Collector();
+    let held: Delivery | undefined;
+    const sub = await t.subscribe(
+      topic,
+      async (d) => {
+        got.push(d);
+        if (text(d) === 'a-1') {
+          held = d; // never settled by the handler
+          return;
+        }
+        await d.ack();
+      },
+      { group: uniqueName('g-indep-held'), maxInFlight: 4 },
+    );
+    await t.publish(topic, [
+      createMessage({ key: keyA, body: 'a-1' }),
+      createMessage({ key: keyA, body: 'a-2' }),
+    ]);
+    await got.waitFor(1, 15_000);
+    expect(got.deliveries.map(text)).toEqual(['a-1']);
+    expect(got.deliveries[0]!.source.partition).toBe(0);
+
+    // Published after the held delivery: must arrive promptly, from the other partition.
+    const publishedAt = Date.now();
+    await t.publish(topic, [createMessage({ key: keyB, body: 'b-1' })]);
+    await got.waitFor(2, 5_000, 'b-1 while a-1 is unsettled');
+    const latency = Date.now() - publishedAt;
+    expect(got.deliveries.map(text)).toEqual(['a-1', 'b-1']);
+    expect(got.deliveries[1]!.source.partition).toBe(1);
+    expect(latency).toBeLessThan(5_000);
+
+    // Partition order: a-2 is not delivered while a-1 is unsettled, and comes once it is acked.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(got.deliveries.map(text)).toEqual(['a-1', 'b-1']);
+    await held!.ack();
+    await got.waitFor(3, 5_000, 'a-2 after a-1 was acked');
+    expect(got.deliveries.map(text)).toEqual(['a-1', 'b-1', 'a-2']);
+    await sub.close({ timeoutMs: 2_000 });
+  }, 40_000);
+
+  it('a nack with a long delay on one partition does not delay another; the nacked message comes back after the delay', async () => {
+    const topic = await createTopic(admin, uniqueName('indep-nack'), PARTITIONS);
+    const t = createTestTransport();
+    open.push(t);
+    await t.connect();
+    const got = new Collector();
+    const at = new Map<string, number>();
+    const NACK_DELAY = 6_000;
+    const sub = await t.subscribe(
+      topic,
+      async (d) => {
+        got.push(d);
+        at.set(`${text(d)}#${d.attempt}`, Date.now());
+        if (text(d) === 'a-1' && d.attempt === 1) {
+          await d.nack({ delayMs: NACK_DELAY });
+          return;
+        }
+        await d.ack();
+      },
+      { group: uniqueName('g-indep-nack'), maxInFlight: 4 },
+    );
+    await t.publish(topic, [
+      createMessage({ key: keyA, body: 'a-1' }),
+      createMessage({ key: keyA, body: 'a-2' }),
+    ]);
+    await got.waitFor(1, 15_000);
+    const nackedAt = at.get('a-1#1')!;
+    // Give the nack time to start its back-off before publishing to the other partition.
+    await new Promise((r) => setTimeout(r, 300));
+    const publishedAt = Date.now();
+    await t.publish(topic, [createMessage({ key: keyB, body: 'b-1' })]);
+    await got.waitFor(2, 3_000, 'b-1 during the nack delay of a-1');
+    expect(got.deliveries.map(text)).toEqual(['a-1', 'b-1']);
+    expect(at.get('b-1#1')! - publishedAt).toBeLessThan(3_000);
+
+    // a-1 comes back with attempt 2 after the delay, and a-2 only after it (partition order).
+    await got.waitFor(4, NACK_DELAY + 10_000, 'a-1 again, then a-2');
+    expect(got.deliveries.map((d) => `${text(d)}#${d.attempt}`)).toEqual([
+      'a-1#1',
+      'b-1#1',
+      'a-1#2',
+      'a-2#1',
+    ]);
+    expect(at.get('a-1#2')! - nackedAt).toBeGreaterThanOrEqual(NACK_DELAY - 50);
+    await sub.close({ timeoutMs: 2_000 });
+  }, 40_000);
+});
