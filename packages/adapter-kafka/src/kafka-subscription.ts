@@ -440,24 +440,41 @@ export class KafkaSubscription implements Subscription {
   }
 
   /**
-   * Retry in place after a nack: drops the partition's buffer, seeks it back to the nacked offset
-   * (kafkajs discards what it fetched past it) and keeps it paused for `waitMs`; other partitions
-   * go on meanwhile. A rebalance or close cancels the wait.
+   * Retry in place after a nack: drops the partition's buffer (records arriving meanwhile are
+   * dropped too), keeps the partition paused for `waitMs` while the others go on, then seeks it back
+   * to the nacked offset and resumes it. The seek is also issued at once, so kafkajs stops handing
+   * out the rest of a batch it is reading. A rebalance or close cancels the wait (the next owner
+   * starts from the committed offset, which never passes the nacked one).
    */
   #backoff(partition: number, offset: string, waitMs: number): void {
-    const { topic } = this.#init;
     this.#lanes.startBackoff(partition, offset);
     this.#syncPause(partition);
-    this.#consumer.seek({ topic, partition, offset });
+    this.#seek(partition, offset);
     const epoch = this.#epoch;
-    const timer = setTimeout(() => {
-      this.#backoffTimers.delete(timer);
-      if (epoch !== this.#epoch || this.#stopping) return;
-      this.#lanes.endBackoff(partition);
-      this.#syncPause(partition);
-      this.#schedule();
-    }, waitMs);
-    this.#backoffTimers.add(timer);
+    const wait = (ms: number): void => {
+      const timer = setTimeout(() => {
+        this.#backoffTimers.delete(timer);
+        if (epoch !== this.#epoch || this.#stopping) return;
+        // Resuming without the seek would skip the nacked record: retry until kafkajs takes it.
+        if (!this.#seek(partition, offset)) return wait(Math.max(100, this.#init.options.nackBackoffMs));
+        this.#lanes.endBackoff(partition);
+        this.#syncPause(partition);
+        this.#schedule();
+      }, ms);
+      this.#backoffTimers.add(timer);
+    };
+    wait(waitMs);
+  }
+
+  /** Asks kafkajs to read `partition` from `offset` next (applied at its next fetch); false if it refused. */
+  #seek(partition: number, offset: string): boolean {
+    try {
+      this.#consumer.seek({ topic: this.#init.topic, partition, offset });
+      return true;
+    } catch (error) {
+      this.#init.logger.warn({ err: error, partition, offset }, 'kafka: seek failed, will retry');
+      return false;
+    }
   }
 
   /** Drops every buffered record and back-off (the group rebalances: all restarts from commits). */

@@ -74,6 +74,7 @@ describe.runIf(up)('kafka partitions progress independently', () => {
     expect(got.deliveries.map(text)).toEqual(['a-1', 'b-1']);
     expect(got.deliveries[1]!.source.partition).toBe(1);
     expect(latency).toBeLessThan(5_000);
+    console.log(`partition independence: b-1 delivered ${latency} ms after publish while a-1 was unsettled`);
 
     // Partition order: a-2 is not delivered while a-1 is unsettled, and comes once it is acked.
     await new Promise((r) => setTimeout(r, 1_000));
@@ -118,6 +119,9 @@ describe.runIf(up)('kafka partitions progress independently', () => {
     await got.waitFor(2, 3_000, 'b-1 during the nack delay of a-1');
     expect(got.deliveries.map(text)).toEqual(['a-1', 'b-1']);
     expect(at.get('b-1#1')! - publishedAt).toBeLessThan(3_000);
+    console.log(
+      `partition independence: b-1 delivered ${at.get('b-1#1')! - publishedAt} ms after publish during a ${NACK_DELAY} ms nack delay`,
+    );
 
     // a-1 comes back with attempt 2 after the delay, and a-2 only after it (partition order).
     await got.waitFor(4, NACK_DELAY + 10_000, 'a-1 again, then a-2');
@@ -128,6 +132,7 @@ describe.runIf(up)('kafka partitions progress independently', () => {
       'a-2#1',
     ]);
     expect(at.get('a-1#2')! - nackedAt).toBeGreaterThanOrEqual(NACK_DELAY - 50);
+    console.log(`partition independence: a-1 redelivered ${at.get('a-1#2')! - nackedAt} ms after its nack`);
     await sub.close({ timeoutMs: 2_000 });
   }, 40_000);
 });
