@@ -119,6 +119,12 @@ async function main() {
     runs,
     profile,
   };
+  if (settings.smoke) {
+    const smokeFile = join(logDir, 'results.json');
+    writeFileSync(smokeFile, `${JSON.stringify(results, null, 2)}\n`);
+    log(`smoke run: wrote ${smokeFile} (bench/results and docs/performance.md left alone)`);
+    return;
+  }
   const resultsDir = join(benchDir, 'results');
   mkdirSync(resultsDir, { recursive: true });
   const resultsFile = join(resultsDir, `${results.date}${settings.tag ? `-${settings.tag}` : ''}.json`);

@@ -9,9 +9,6 @@ import { readProc, sampleProcess } from './proc-stats.mjs';
 import { percentile, round as roundTo } from './stats.mjs';
 import { waitForBrokers } from './wait-port.mjs';
 
-/** Longest warm-up of a latency run after the first arrival. */
-const WARMUP_LIMIT_MS = 20_000;
-
 /** Messages built and sent per fill step (bounds the harness' memory). */
 const FILL_STEP = 10_000;
 
@@ -328,13 +325,13 @@ export async function latencyRun(ctx, { pair, variant, round, attempt = 1 }) {
     };
     // Warm-up: until the first message arrived, then at least one more second, and until the pipe
     // caught up with the start-up backlog (median of the latest 200 latencies under 50 ms), at most
-    // WARMUP_LIMIT_MS; a pipe that never catches up is flagged `saturated`.
+    // settings.warmupLimitMs; a pipe that never catches up is flagged `saturated`.
     await pace(() => tally.unique > 0, maxWarmup);
     const warmStart = nowMs();
     await pace(
       () =>
         (nowMs() - warmStart >= 1000 && percentile(tally.recent, 50) < 50) ||
-        nowMs() - warmStart >= WARMUP_LIMIT_MS,
+        nowMs() - warmStart >= ctx.settings.warmupLimitMs,
       maxWarmup,
     );
     const saturated = percentile(tally.recent, 50) >= 50;

@@ -11,7 +11,7 @@ function int(name, fallback) {
 
 /**
  * The benchmark settings, from the environment:
- * - BENCH_N: messages per throughput run (default 40000)
+ * - BENCH_N: messages per throughput run (default 40000); below 10000 is a smoke run (see below)
  * - BENCH_PAIRS: comma-separated pair ids (default all: kafka-kafka,amqp-kafka,kafka-amqp,redis-nats,nats-redis,amqp-amqp)
  * - BENCH_ROUNDS: A/B rounds per pair (default 2)
  * - BENCH_MAX_IN_FLIGHT: in-flight bound of both pipes (default 256)
@@ -36,17 +36,22 @@ export function readSettings() {
   if (unknown.length > 0) {
     throw new Error(`unknown pair(s) ${unknown.join(', ')}; known: ${PAIRS.map((p) => p.id).join(', ')}`);
   }
-  const profile = process.env.BENCH_PROFILE ?? 'amqp-kafka';
+  // Smoke mode (BENCH_N below 10000): one round, a short latency run, no profile, and the results go
+  // to the temporary log directory, never to bench/results or docs/performance.md.
+  const smoke = n < 10_000;
+  const profile = process.env.BENCH_PROFILE ?? (smoke ? '0' : 'amqp-kafka');
   return {
     n,
     pairs: wanted.length > 0 ? PAIRS.filter((p) => wanted.includes(p.id)) : PAIRS,
-    rounds: int('BENCH_ROUNDS', 2),
+    smoke,
+    rounds: int('BENCH_ROUNDS', smoke ? 1 : 2),
     maxInFlight: int('BENCH_MAX_IN_FLIGHT', 256),
     transform: process.env.BENCH_TRANSFORM !== '0',
     throughput: process.env.BENCH_THROUGHPUT !== '0',
     latency: process.env.BENCH_LATENCY !== '0',
     latencyRate: int('BENCH_LATENCY_RATE', 1000),
-    latencySeconds: int('BENCH_LATENCY_SECONDS', 5),
+    latencySeconds: int('BENCH_LATENCY_SECONDS', smoke ? 1 : 5),
+    warmupLimitMs: smoke ? 5000 : 20_000,
     profile: profile === '0' || profile === '' ? undefined : profile,
     profileTransform: process.env.BENCH_PROFILE_TRANSFORM === '1',
     baselineOnly: process.env.BENCH_BASELINE_ONLY === '1',
