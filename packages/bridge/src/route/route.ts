@@ -79,6 +79,8 @@ interface Sink {
   readonly address: Address;
   readonly batcher: SinkBatcher;
   readonly when: CompiledExpression | undefined;
+  /** The sink's `maxMessageBytes`, read once on first publish (parsing an address per message is costly). */
+  maxMessageBytes: number | undefined;
 }
 
 /** A failure that decides the fate of a message. */
@@ -107,6 +109,7 @@ function makeSink(
     address,
     batcher: new SinkBatcher(transport, address),
     when,
+    maxMessageBytes: undefined,
   };
 }
 
@@ -148,7 +151,15 @@ export function createRoute(deps: RouteDependencies): Route {
     acked: 0,
     errors: 0,
   };
-  const labels = { route: name };
+  // Metric children bound once: prom-client hashes a labels object on every call otherwise.
+  const routeMetrics = {
+    received: metrics.received.labels(name),
+    filtered: metrics.filtered.labels(name),
+    deadLettered: metrics.deadLettered.labels(name),
+    duration: metrics.duration.labels(name),
+    inflight: metrics.inflight.labels(name),
+    published: new Map(sinks.map((sink) => [sink, metrics.published.labels(name, sink.label)])),
+  };
   const abort = new AbortController();
   let subscription: Subscription | undefined;
   let state: RouteState = 'starting';
@@ -168,7 +179,8 @@ export function createRoute(deps: RouteDependencies): Route {
 
   /** Publishes to one sink with retry; resolves with the attempts used or throws a MessageFailure. */
   const publishWithRetry = async (sink: Sink, message: Message, stage: string): Promise<number> => {
-    const max = capabilitiesOf(sink.transport, sink.address).maxMessageBytes;
+    sink.maxMessageBytes ??= capabilitiesOf(sink.transport, sink.address).maxMessageBytes;
+    const max = sink.maxMessageBytes;
     if (message.body.byteLength > max) {
       throw new MessageFailure(
         new MessageTooLargeError(
@@ -219,7 +231,7 @@ export function createRoute(deps: RouteDependencies): Route {
       try {
         await publishWithRetry(deadLetter, letter, 'dead-letter');
         counters.deadLettered++;
-        metrics.deadLettered.inc(labels);
+        routeMetrics.deadLettered.inc();
         logger.warn(
           {
             route: name,
@@ -283,7 +295,7 @@ export function createRoute(deps: RouteDependencies): Route {
         stage = 'filter';
         if (!isTruthy(await filter.evaluate(context))) {
           counters.filtered++;
-          metrics.filtered.inc(labels);
+          routeMetrics.filtered.inc();
           return 'acked';
         }
       }
@@ -304,7 +316,7 @@ export function createRoute(deps: RouteDependencies): Route {
       }
       if (selected.length === 0) {
         counters.filtered++;
-        metrics.filtered.inc(labels);
+        routeMetrics.filtered.inc();
         return 'acked';
       }
       stage = 'publish';
@@ -314,7 +326,7 @@ export function createRoute(deps: RouteDependencies): Route {
         const sink = selected[i] as Sink;
         if (result.status === 'fulfilled') {
           counters.published++;
-          metrics.published.inc({ route: name, sink: sink.label });
+          routeMetrics.published.get(sink)?.inc();
         } else {
           const reason =
             result.reason instanceof MessageFailure
@@ -344,16 +356,16 @@ export function createRoute(deps: RouteDependencies): Route {
   const handle = async (delivery: Delivery): Promise<void> => {
     const started = performance.now();
     counters.received++;
-    metrics.received.inc(labels);
+    routeMetrics.received.inc();
     inFlight++;
-    metrics.inflight.inc(labels);
+    routeMetrics.inflight.inc();
     try {
       const outcome = await processDelivery(delivery);
       if (outcome === 'acked') {
         try {
           await delivery.ack();
           counters.acked++;
-          metrics.duration.observe(labels, (performance.now() - started) / 1000);
+          routeMetrics.duration.observe((performance.now() - started) / 1000);
         } catch (error) {
           countError('ack');
           logger.warn(
@@ -364,7 +376,7 @@ export function createRoute(deps: RouteDependencies): Route {
       }
     } finally {
       inFlight--;
-      metrics.inflight.dec(labels);
+      routeMetrics.inflight.dec();
     }
   };
 
