@@ -17,7 +17,7 @@ describe('natsAdapter descriptor', () => {
       ackWaitMs: 30_000,
       maxDeliver: -1,
       maxReconnectAttempts: -1,
-      confirmAcks: true,
+      confirmAcks: false,
     });
   });
 

@@ -38,8 +38,13 @@ export const natsOptionsSchema = z.strictObject({
   fetchExpiresMs: z.number().int().min(1000).default(5_000),
   /** A consumer of a subscription without a group is removed by the server after this long without a pull. */
   ephemeralInactiveMs: z.number().int().min(1000).default(60_000),
-  /** Wait for the server to confirm each ack (`ackAck`) before `ack()` resolves. */
-  confirmAcks: z.boolean().default(true),
+  /**
+   * Wait for the server to confirm each ack (`ackAck`, a request/reply) before `ack()` resolves. Off by
+   * default: at-least-once holds without it (a lost ack only means a redelivery; `close()` drains the
+   * connection, so acks sent before a clean stop reach the server), and confirming costs a round trip
+   * and an allocation per message.
+   */
+  confirmAcks: z.boolean().default(false),
   /** Timeout of JetStream API calls, PubAcks and confirmed acks. */
   requestTimeoutMs: z.number().int().positive().default(10_000),
   /** Timeout of the first connection. */
