@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, runCli, writeConfig } from './helpers/bridge-process.js';
+import { BridgeProcess, ROOT, runCli, writeConfig } from './helpers/bridge-process.js';
 
 const VALID = `connections:
   a: memory://cli
@@ -124,6 +124,28 @@ routes: [{ name: r, from: { connection: m, topic: q }, to: [{ connection: a, sub
 `);
     const result = await runCli(['run', '-c', file], { timeoutMs: 60_000 });
     expect(result.code).toBe(1);
+  });
+});
+
+describe('polybus run keeps running', () => {
+  it('stays up with only in-process connections and no HTTP server, until signalled', async () => {
+    const config = writeConfig(
+      [
+        'http: { enabled: false }',
+        'connections:',
+        '  a: memory://keepalive',
+        'routes:',
+        '  - name: r',
+        '    from: { connection: a, topic: in }',
+        '    to:',
+        '      - { connection: a, topic: out }',
+        '',
+      ].join('\n'),
+    );
+    const bridge = await BridgeProcess.start(config);
+    const code = await bridge.stop('SIGTERM');
+    expect(bridge.stderr).toContain('"msg":"signal received"');
+    expect(code).toBe(0);
   });
 });
 

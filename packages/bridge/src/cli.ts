@@ -111,6 +111,9 @@ program
       { config: loaded.file, routes: loaded.config.routes.map((r) => r.name), httpPort: bridge.httpPort },
       'bridge running',
     );
+    // Sockets usually keep the process alive, but a config with only in-process connections and no
+    // HTTP server has none: hold the event loop open until a signal stops the bridge.
+    const keepAlive = setInterval(() => undefined, 2 ** 30);
     let signalled = false;
     const onSignal = (signal: NodeJS.Signals): void => {
       if (signalled) {
@@ -119,7 +122,10 @@ program
       }
       signalled = true;
       logger.info({ signal }, 'signal received');
-      void bridge.stop().then(() => process.exit(ExitCode.ok));
+      void bridge.stop().then(() => {
+        clearInterval(keepAlive);
+        process.exit(ExitCode.ok);
+      });
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
