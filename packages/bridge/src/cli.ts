@@ -107,10 +107,6 @@ program
         isPolybusError(error) && error.code === 'CONFIG_INVALID' ? ExitCode.invalidConfig : ExitCode.fatal,
       );
     }
-    logger.info(
-      { config: loaded.file, routes: loaded.config.routes.map((r) => r.name), httpPort: bridge.httpPort },
-      'bridge running',
-    );
     // Sockets usually keep the process alive, but a config with only in-process connections and no
     // HTTP server has none: hold the event loop open until a signal stops the bridge.
     const keepAlive = setInterval(() => undefined, 2 ** 30);
@@ -129,6 +125,11 @@ program
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    // Announce readiness only once a signal would be handled: a supervisor may signal right after it.
+    logger.info(
+      { config: loaded.file, routes: loaded.config.routes.map((r) => r.name), httpPort: bridge.httpPort },
+      'bridge running',
+    );
   });
 
 program
