@@ -132,7 +132,7 @@ describe.runIf(up)('4 source broker restarted', () => {
       const verdict = judge(sent, sink.received);
       const failed = recordRow({
         scenario: 4,
-        title: 'source broker restarted',
+        title: 'source restarted / cut',
         case: `${from} (->${to}) ${how}`,
         verdict,
         peakRssBytes: rss.stop(),

@@ -147,7 +147,7 @@ describe.runIf(up)('6 sink broker frozen', () => {
         (ackedLate?.counters.published ?? 0) - (ackedEarly?.counters.published ?? 0);
       const failed = recordRow({
         scenario: 6,
-        title: 'sink broker frozen (SIGSTOP)',
+        title: 'sink frozen',
         case: `${to} (${from}->) ${how}`,
         verdict,
         peakRssBytes: rss.stop(),
