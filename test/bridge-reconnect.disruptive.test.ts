@@ -1,9 +1,11 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { requireBroker, uniqueName } from '@polybus/core/testing';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { BridgeProcess, ROOT, writeConfig } from './helpers/bridge-process.js';
 
 const up = await requireBroker('nats', '127.0.0.1', 4222);
+const execFileAsync = promisify(execFile);
 
 let bridge: BridgeProcess | undefined;
 afterEach(() => bridge?.kill());
@@ -38,7 +40,8 @@ routes:
         .catch(() => undefined);
     }, 50);
     try {
-      execFileSync('bash', ['scripts/brokers.sh', 'restart', 'nats'], { cwd: ROOT, stdio: 'ignore' });
+      // Async, so the watcher keeps sampling /health/ready while the broker is down.
+      await execFileAsync('bash', ['scripts/brokers.sh', 'restart', 'nats'], { cwd: ROOT });
       await expect
         .poll(async () => (await running.get('/health/ready')).status, { timeout: 60_000, interval: 200 })
         .toBe(200);
