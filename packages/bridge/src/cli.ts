@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { type Address, createMessage, isPolybusError, redactText } from '@polybus/core';
 import { Command, Option } from 'commander';
@@ -13,9 +14,16 @@ import { encodeLine, type StdioFormat } from './stdio/stdio-codec.js';
 /** Exit codes of the `polybus` CLI. */
 export const ExitCode = { ok: 0, fatal: 1, invalidConfig: 2 } as const;
 
-function fail(error: unknown): never {
+/** Most config problems `run` prints (`validate` prints every one); the rest are summed up in one line. */
+const MAX_PRINTED_PROBLEMS = 20;
+
+function fail(error: unknown, maxProblems = MAX_PRINTED_PROBLEMS): never {
   if (error instanceof ConfigFileError) {
-    for (const problem of error.problems) process.stderr.write(`${formatProblem(problem)}\n`);
+    const shown = error.problems.slice(0, maxProblems).map(formatProblem);
+    const more = error.problems.length - shown.length;
+    if (more > 0) shown.push(`${error.problems[0]?.file}: ... and ${more} more problems`);
+    // One synchronous write: process.exit() right after async pipe writes can cut stderr short.
+    writeSync(2, `${shown.join('\n')}\n`);
     process.exit(ExitCode.invalidConfig);
   }
   if (
@@ -143,7 +151,7 @@ program
         `${loaded.file}: valid (${loaded.config.routes.length} route(s), ${Object.keys(loaded.config.connections).length} connection(s))\n`,
       );
     } catch (error) {
-      fail(error);
+      fail(error, Number.POSITIVE_INFINITY);
     }
   });
 

@@ -49,6 +49,12 @@ describe('parseConfig', () => {
     expect(config.shutdownTimeout).toBe(30_000);
   });
 
+  it('reports an alias to an anchor never set as a config problem, not a ReferenceError', () => {
+    expect(problems('connections: &a { a: memory://a }\nroutes: *b\n')).toEqual([
+      expect.stringMatching(/^p\.yaml: \(root\): YAML: .*alias/),
+    ]);
+  });
+
   it('substitutes ${VAR} and ${VAR:-default} before validating (numbers too)', () => {
     const text = `connections: { a: "memory://\${NAME}" }
 http: { port: "\${PORT:-9999}" }

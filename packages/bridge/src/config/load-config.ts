@@ -68,7 +68,15 @@ export function parseConfig(text: string, file: string, options: LoadConfigOptio
     throw new ConfigFileError(problems);
   }
 
-  const raw: unknown = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    // toJS() resolves aliases: an alias to an anchor that was never set throws a ReferenceError.
+    raw = doc.toJS() ?? {};
+  } catch (error) {
+    throw new ConfigFileError([
+      { file, path: '(root)', message: `YAML: ${error instanceof Error ? error.message : String(error)}` },
+    ]);
+  }
   const { value, missing } = substituteEnv(raw, options.env ?? process.env);
   for (const m of missing)
     add(m.path, `environment variable ${m.name} is not set (use \${${m.name}:-default} for a default)`);
