@@ -97,6 +97,8 @@ export class KafkaSubscription implements Subscription {
   #stopping = false;
   #assignmentReady: Promise<void> = Promise.resolve();
   #commitChain: Promise<void> = Promise.resolve();
+  /** A commit asked for by {@link #commitSoon} has not started yet. */
+  #commitQueued = false;
   #commitTimer: NodeJS.Timeout | undefined;
   #joined!: () => void;
   readonly #joinedPromise = new Promise<void>((resolve) => {
@@ -426,7 +428,10 @@ export class KafkaSubscription implements Subscription {
       source,
       ack: () => {
         this.#lanes.settled(partition);
-        if (epoch === this.#epoch) this.#offsets.ack(partition, message.offset);
+        if (epoch === this.#epoch) {
+          this.#offsets.ack(partition, message.offset);
+          this.#commitSoon();
+        }
       },
       nack: ({ delayMs }) => {
         this.#lanes.settled(partition);
@@ -482,6 +487,22 @@ export class KafkaSubscription implements Subscription {
     for (const timer of this.#backoffTimers) clearTimeout(timer);
     this.#backoffTimers.clear();
     this.#lanes.reset();
+  }
+
+  /**
+   * Commits right after an ack instead of waiting for the next periodic commit: at most one commit
+   * waits behind the one in progress (later acks ride along with it), so a crash redelivers only what
+   * was acked during about one commit round trip plus what was in flight, not up to
+   * `commitIntervalMs` worth of messages. The periodic commit stays as the fallback.
+   */
+  #commitSoon(): void {
+    if (this.#commitQueued) return;
+    this.#commitQueued = true;
+    const started = (): void => {
+      this.#commitQueued = false;
+    };
+    this.#commitChain = this.#commitChain.then(started, started);
+    void this.#commit(false);
   }
 
   /**
