@@ -1,10 +1,13 @@
-import { clearResults, writeReport } from './report.js';
+import { prepareResults, writeReport } from './report.js';
 
-/** Vitest global setup of the fault suite: a clean results dir before, the merged report after. */
+/**
+ * Vitest global setup of the fault suite: after the run, the rows its scenarios wrote are merged into
+ * the report. Result files are never deleted, so two runs at once cannot lose each other's rows.
+ */
 export default function setup(): () => void {
-  clearResults();
+  const startedAt = prepareResults();
   return () => {
-    const rows = writeReport();
+    const rows = writeReport(startedAt);
     console.log(`[faults] report: ${rows.length} rows, ${rows.filter((r) => !r.passed).length} failing`);
   };
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Verdict } from './oracle.js';
@@ -89,8 +89,11 @@ export function recordRow(input: RowInput): string[] {
     .map(([name]) => name);
 }
 
-/** Merges `.results/` into the report and renders the doc; returns the merged rows. */
-export function writeReport(): ReportRow[] {
+/**
+ * Merges the rows of `.results/` written since `sinceMs` into the report and renders the doc; returns
+ * the merged rows. Older files are left alone (a concurrent run may still be writing its own).
+ */
+export function writeReport(sinceMs = 0): ReportRow[] {
   let previous: ReportRow[] = [];
   try {
     previous = (JSON.parse(readFileSync(REPORT_FILE, 'utf8')) as { rows: ReportRow[] }).rows;
@@ -100,7 +103,7 @@ export function writeReport(): ReportRow[] {
   const fresh: ReportRow[] = [];
   try {
     for (const f of readdirSync(RESULTS_DIR).sort())
-      if (f.endsWith('.json'))
+      if (f.endsWith('.json') && statSync(join(RESULTS_DIR, f)).mtimeMs >= sinceMs)
         fresh.push(JSON.parse(readFileSync(join(RESULTS_DIR, f), 'utf8')) as ReportRow);
   } catch {
     // nothing ran
@@ -114,10 +117,10 @@ export function writeReport(): ReportRow[] {
   return rows;
 }
 
-/** Empties `.results/` (global setup). */
-export function clearResults(): void {
-  rmSync(RESULTS_DIR, { recursive: true, force: true });
+/** Makes sure `.results/` exists (global setup); returns the run's start time for {@link writeReport}. */
+export function prepareResults(): number {
   mkdirSync(RESULTS_DIR, { recursive: true });
+  return Date.now();
 }
 
 const num = (n: number) => n.toLocaleString('en-US');
