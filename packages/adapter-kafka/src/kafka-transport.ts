@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import {
   type Address,
   AddressError,
+  backoffDelay,
   type Capabilities,
   ClosedError,
   type CloseOptions,
   ConnectionError,
   type DeliveryHandler,
+  delay,
   type HealthStatus,
   type Logger,
   type Message,
@@ -71,6 +73,8 @@ export class KafkaTransport implements Transport {
   #connected = false;
   #closed = false;
   #lastError: string | undefined;
+  #recovering: Promise<void> | undefined;
+  readonly #closing = new AbortController();
 
   /** Creates an unconnected transport; throws ConfigError for an invalid URL. Does no I/O. */
   constructor(url: string, options: KafkaTransportOptions, logger: Logger, hooks: KafkaTransportHooks = {}) {
@@ -141,8 +145,8 @@ export class KafkaTransport implements Transport {
       }
     }
     if (messages.length === 0) return;
-    await this.#topic(topic);
     try {
+      await this.#topic(topic);
       await this.#producer.send({ topic, acks: -1, messages: messages.map(toKafkaRecord) });
       this.#lastError = undefined;
     } catch (error) {
@@ -150,9 +154,33 @@ export class KafkaTransport implements Transport {
         operation: `publish to "${topic}"`,
         autoCreateTopics: this.#options.autoCreateTopics,
       });
-      if (mapped instanceof ConnectionError) this.#lastError = mapped.message;
+      if (mapped instanceof ConnectionError) this.#connectionLost(mapped.message);
       throw mapped;
     }
+  }
+
+  /**
+   * Records a lost connection and probes the cluster in the background (backoff) until it answers, so
+   * `health()` returns to `up` by itself. kafkajs reconnects only when a request is made; without the
+   * probe, `connecting` would last until the next successful publish, and a caller that waits for
+   * `up` before publishing (the bridge does) would wait forever.
+   */
+  #connectionLost(detail: string): void {
+    this.#lastError = detail;
+    this.#recovering ??= (async () => {
+      for (let attempt = 1; !this.#closed && this.#lastError !== undefined; attempt++) {
+        await delay(backoffDelay(attempt, { initialDelayMs: 200, maxDelayMs: 5_000 }), this.#closing.signal);
+        if (this.#closed) break;
+        try {
+          await this.#admin.describeCluster();
+          this.#lastError = undefined;
+        } catch {
+          // still unreachable: try again after the next delay
+        }
+      }
+    })().finally(() => {
+      this.#recovering = undefined;
+    });
   }
 
   /**
@@ -209,6 +237,7 @@ export class KafkaTransport implements Transport {
   /** Closes every subscription (draining, committing) and then the producer and admin client. Safe twice. */
   readonly close = once(async (options: CloseOptions = {}): Promise<void> => {
     this.#closed = true;
+    this.#closing.abort();
     await Promise.all([...this.#subscriptions].map((s) => s.close(options)));
     await this.#producer.disconnect().catch(() => undefined);
     await this.#admin.disconnect().catch(() => undefined);

@@ -120,4 +120,40 @@ describe.runIf(up)('kafka broker restart', () => {
     expect(producedAgainAt - backAt).toBeLessThan(30_000);
     expect(consumedAgainAt - backAt).toBeLessThan(30_000);
   }, 180_000);
+
+  it('health returns to up by itself after a failed publish, without another publish', async () => {
+    // A bridge waits for `up` before publishing to a sink again; health that only a successful
+    // publish could clear kept such a route paused forever (fault suite, scenario 5).
+    const admin = rawAdmin();
+    await admin.connect();
+    const topic = await createTopic(admin, uniqueName('health'), 1);
+    await admin.disconnect();
+    const publisher = createTestTransport(undefined, { retries: 1, requestTimeoutMs: 2_000 });
+    open.push(publisher);
+    await publisher.connect();
+    await publisher.publish(topic, [createMessage({ body: 'before' })]);
+    await run('bash', ['scripts/brokers.sh', 'stop', 'kafka'], { cwd: repoRoot });
+    const failure = await publisher.publish(topic, [createMessage({ body: 'while down' })]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(
+      isPolybusError(failure) && failure.retriable,
+      `retriable typed error, got ${String(failure)}`,
+    ).toBe(true);
+    expect(publisher.health().state).toBe('connecting');
+    await run('bash', ['scripts/brokers.sh', 'start', 'kafka'], { cwd: repoRoot });
+    await expect.poll(() => publisher.health().state, { timeout: 30_000, interval: 200 }).toBe('up');
+    // Right after a restart the partition may still be electing its leader: the first sends may fail.
+    await expect
+      .poll(
+        () =>
+          publisher.publish(topic, [createMessage({ body: 'after' })]).then(
+            () => true,
+            () => false,
+          ),
+        { timeout: 30_000, interval: 500 },
+      )
+      .toBe(true);
+  }, 120_000);
 });
