@@ -146,6 +146,23 @@ async function closeBrokers({ src, dst, producer }) {
   for (const c of [producer, src, dst]) await c.close().catch(() => undefined);
 }
 
+/**
+ * Teardown shared by every run: stop sampling and the pipe process, mark disturbed runs, count Kafka
+ * batches when asked, close the sink collector and remove the run's broker objects. Never throws.
+ */
+async function finishRun(ctx, record, { sampler, pipe, collector, brokerSet, from, to }) {
+  sampler?.stop();
+  if (pipe) record.exitCode = await pipe.child.stop();
+  record.disturbed = disturbed(record);
+  if (ctx.settings.countBatches && record.log) record.batches = batchesOf(record);
+  await collector?.close().catch(() => undefined);
+  if (brokerSet) {
+    await brokerSet.src.cleanup(from).catch(() => undefined);
+    await brokerSet.dst.cleanup(to).catch(() => undefined);
+    await closeBrokers(brokerSet);
+  }
+}
+
 function names(ctx, pair, variant, kind, round) {
   const base = `bench-${ctx.runId}-${pair.id}-${variant}-${kind}-${round}`;
   return { from: `${base}-src`, to: `${base}-dst`, label: base };
@@ -210,16 +227,7 @@ export async function throughputRun(
     record.complete = false;
     record.error = String(error?.stack ?? error);
   } finally {
-    sampler?.stop();
-    if (pipe) record.exitCode = await pipe.child.stop();
-    record.disturbed = disturbed(record);
-    if (ctx.settings.countBatches && record.log) record.batches = batchesOf(record);
-    await collector?.close().catch(() => undefined);
-    if (brokerSet) {
-      await brokerSet.src.cleanup(from).catch(() => undefined);
-      await brokerSet.dst.cleanup(to).catch(() => undefined);
-      await closeBrokers(brokerSet);
-    }
+    await finishRun(ctx, record, { sampler, pipe, collector, brokerSet, from, to });
   }
   return record;
 }
@@ -366,16 +374,7 @@ export async function latencyRun(ctx, { pair, variant, round, attempt = 1 }) {
     record.complete = false;
     record.error = String(error?.stack ?? error);
   } finally {
-    sampler?.stop();
-    if (pipe) record.exitCode = await pipe.child.stop();
-    record.disturbed = disturbed(record);
-    if (ctx.settings.countBatches && record.log) record.batches = batchesOf(record);
-    await collector?.close().catch(() => undefined);
-    if (brokerSet) {
-      await brokerSet.src.cleanup(from).catch(() => undefined);
-      await brokerSet.dst.cleanup(to).catch(() => undefined);
-      await closeBrokers(brokerSet);
-    }
+    await finishRun(ctx, record, { sampler, pipe, collector, brokerSet, from, to });
   }
   return record;
 }
