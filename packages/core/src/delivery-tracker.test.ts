@@ -36,6 +36,16 @@ describe('DeliveryTracker', () => {
     expect(log).toEqual(['ack m']);
   });
 
+  it('settles through ack and nack taken off the delivery (they stay bound)', async () => {
+    const t = new DeliveryTracker({ maxInFlight: 2 });
+    const log: string[] = [];
+    const { ack } = t.dispatch(() => undefined, init(log, 'a'));
+    const { nack } = t.dispatch(() => undefined, init(log, 'b'));
+    await Promise.all([ack(), nack({ delayMs: -5 })]);
+    expect(log).toEqual(['ack a', 'nack b true 0']);
+    expect(t.inFlight).toBe(0);
+  });
+
   it('lets only the first settle through', async () => {
     const t = new DeliveryTracker({ maxInFlight: 1 });
     const log: string[] = [];

@@ -40,6 +40,11 @@ export class DeliveryTracker {
   #abandoned = false;
   #slotWaiters: Array<(ok: boolean) => void> = [];
   #idleWaiters: Array<() => void> = [];
+  /** What every delivery of this tracker calls back into (one object per tracker, not per delivery). */
+  readonly #owner: DeliveryOwner = {
+    release: () => this.#release(),
+    isAbandoned: () => this.#abandoned,
+  };
 
   /** Throws {@link ConfigError} when `maxInFlight` is not an integer >= 1. */
   constructor(options: DeliveryTrackerOptions) {
@@ -143,34 +148,65 @@ export class DeliveryTracker {
   }
 
   #createDelivery(init: DeliveryInit): Delivery {
-    let settlement: Promise<void> | undefined;
-    const settle = (op: () => Promise<void> | void, what: string): Promise<void> => {
-      if (settlement !== undefined) return settlement;
-      const run = async (): Promise<void> => {
-        try {
-          if (!this.#abandoned) await op();
-        } catch (error) {
-          throw toPolybusError(error, `${what} failed`);
-        } finally {
-          this.#release();
-        }
-      };
-      settlement = run();
-      return settlement;
-    };
-    return {
-      message: init.message,
-      attempt: init.attempt,
-      source: init.source,
-      get settled() {
-        return settlement !== undefined;
-      },
-      ack: () => settle(() => init.ack(), 'ack'),
-      nack: (options?: NackOptions) =>
-        settle(
-          () => init.nack({ requeue: options?.requeue ?? true, delayMs: Math.max(0, options?.delayMs ?? 0) }),
-          'nack',
-        ),
-    };
+    return new TrackedDelivery(init, this.#owner);
+  }
+}
+
+/** The tracker side of a {@link TrackedDelivery}. */
+interface DeliveryOwner {
+  /** Frees the delivery's slot; called once, after its settle ran. */
+  release(): void;
+  /** True once the tracker abandoned its deliveries: settles do nothing. */
+  isAbandoned(): boolean;
+}
+
+/**
+ * A settle-once {@link Delivery}. A class (prototype getter, one settle method) rather than an object
+ * literal with a getter and four closures per message; `ack` and `nack` stay bound, so they still work
+ * when passed around on their own.
+ */
+class TrackedDelivery implements Delivery {
+  readonly message: Message;
+  readonly attempt: number;
+  readonly source: DeliverySource;
+  readonly #init: DeliveryInit;
+  readonly #owner: DeliveryOwner;
+  #settlement: Promise<void> | undefined;
+
+  constructor(init: DeliveryInit, owner: DeliveryOwner) {
+    this.message = init.message;
+    this.attempt = init.attempt;
+    this.source = init.source;
+    this.#init = init;
+    this.#owner = owner;
+  }
+
+  get settled(): boolean {
+    return this.#settlement !== undefined;
+  }
+
+  readonly ack = (): Promise<void> => {
+    if (this.#settlement === undefined) this.#settlement = this.#settle(undefined);
+    return this.#settlement;
+  };
+
+  readonly nack = (options?: NackOptions): Promise<void> => {
+    if (this.#settlement === undefined)
+      this.#settlement = this.#settle({
+        requeue: options?.requeue ?? true,
+        delayMs: Math.max(0, options?.delayMs ?? 0),
+      });
+    return this.#settlement;
+  };
+
+  /** Runs the native ack (`nack` undefined) or nack once, then frees the slot. */
+  async #settle(nack: Required<NackOptions> | undefined): Promise<void> {
+    try {
+      if (!this.#owner.isAbandoned()) await (nack === undefined ? this.#init.ack() : this.#init.nack(nack));
+    } catch (error) {
+      throw toPolybusError(error, nack === undefined ? 'ack failed' : 'nack failed');
+    } finally {
+      this.#owner.release();
+    }
   }
 }

@@ -33,6 +33,8 @@ export {
 } from './errors.js';
 export type { CanonicalHeaderName } from './headers.js';
 export { CanonicalHeaders, POLYBUS_HEADER_PREFIX } from './headers.js';
+export type { QueueEntry } from './keyed-queue.js';
+export { KeyedQueue } from './keyed-queue.js';
 export type { Logger } from './logger.js';
 export { silentLogger } from './logger.js';
 export { memoryAdapter, memoryOptionsSchema } from './memory/memory-adapter.js';

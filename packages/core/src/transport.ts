@@ -121,7 +121,9 @@ export interface Transport {
    * Capabilities of one address where they differ from `capabilities` (a Redis Pub/Sub channel or a
    * core NATS subject is at-most-once on a transport whose streams are persistent). Optional: when
    * absent, `capabilities` holds for every address. Use {@link capabilitiesOf} to read it. Throws
-   * {@link AddressError} for an invalid address.
+   * {@link AddressError} for an invalid address. Pure and cheap (no I/O, no connection needed); the
+   * answer for an address never changes, so a caller may read it once and keep it (the bridge does,
+   * per sink).
    */
   capabilitiesFor?(address: Address): Capabilities;
   /**

@@ -1,5 +1,5 @@
+import { KeyedQueue, type QueueEntry } from '../keyed-queue.js';
 import type { Message } from '../message.js';
-import { KeyedQueue, type QueueEntry } from './keyed-queue.js';
 
 /** One stored message of a group, with the number of times it has been delivered so far. */
 export interface StoredMessage {

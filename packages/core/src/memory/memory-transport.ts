@@ -2,6 +2,7 @@ import type { Address } from '../address.js';
 import type { Capabilities } from '../capabilities.js';
 import { DeliveryTracker } from '../delivery-tracker.js';
 import { ClosedError, MessageTooLargeError, TimeoutError } from '../errors.js';
+import type { QueueEntry } from '../keyed-queue.js';
 import type { Logger } from '../logger.js';
 import type { Message } from '../message.js';
 import { once } from '../once.js';
@@ -13,7 +14,6 @@ import type {
   Subscription,
   Transport,
 } from '../transport.js';
-import type { QueueEntry } from './keyed-queue.js';
 import { parseMemoryAddress } from './memory-address.js';
 import { type GroupMember, MemoryBroker, type MemoryGroup, type StoredMessage } from './memory-broker.js';
 

@@ -59,6 +59,26 @@ describe('KeyedQueue', () => {
     expect(q.take()?.value).toBe('u1');
   });
 
+  it('clear drops waiting entries but keeps a key that is out held until it is released', () => {
+    const q = new KeyedQueue<string>();
+    q.push('a1', 'a');
+    q.push('a2', 'a');
+    q.push('b1', 'b');
+    q.push('u1', undefined);
+    const a1 = q.take()!;
+    expect(q.take()?.value).toBe('b1');
+    q.clear();
+    expect(q.size).toBe(0);
+    expect(q.take()).toBeUndefined();
+    q.push('a3', 'a');
+    q.push('c1', 'c');
+    expect(q.take()?.value, 'a is still out').toBe('c1');
+    expect(q.take()).toBeUndefined();
+    q.release(a1);
+    expect(q.take()?.value).toBe('a3');
+    expect(q.size).toBe(0);
+  });
+
   it('keeps per-key order over many interleaved keys with random release order', () => {
     const q = new KeyedQueue<{ key: string; seq: number }>();
     const counts = new Map<string, number>();
