@@ -17,8 +17,12 @@ import type { AmqpTarget } from './amqp-address.js';
 import type { AmqpConnection } from './amqp-connection.js';
 import { describe } from './amqp-connection.js';
 import type { AmqpTransportOptions } from './amqp-options.js';
-import { toAmqpProperties } from './header-mapping.js';
+import { BatchConfirms } from './batch-confirms.js';
+import { type AmqpPublishProperties, toAmqpProperties } from './header-mapping.js';
 import { routeOf } from './publish-route.js';
+
+/** The properties of one publish plus amqplib's `mandatory` flag (set per route, on our own object). */
+type PublishOptions = AmqpPublishProperties & { mandatory?: boolean };
 
 /** One confirm channel and what the adapter learned on it. */
 interface PublishChannel {
@@ -108,46 +112,51 @@ export class AmqpPublisher {
       await this.#checkExchange(pc, target);
       pc.declared.add(target.exchange);
     }
-    const confirms: Array<Promise<void>> = [];
+    // One promise for the whole batch (not one per message): it resolves when the broker confirmed
+    // every message sent and rejects with the first failure, as Promise.all over them would.
+    const confirms = new BatchConfirms();
     for (const { message, properties } of prepared) {
       const route = routeOf(target, message.key, this.#options.mandatoryTopicPublish);
       if (!pc.open) throw this.#channelError(pc, undefined, target);
       // The caller got a TimeoutError already: do not send what it believes unsent.
       if (deadline.passed) throw new TimeoutError('amqp publish timed out');
-      let flowing = true;
-      const confirmed = new Promise<void>((resolve, reject) => {
-        const callback = (error: unknown): void => {
-          const returned = pc.returned.get(message.id);
-          if (error) reject(this.#channelError(pc, error, target));
-          else if (returned === undefined) resolve();
-          else {
-            if (returned <= 1) pc.returned.delete(message.id);
-            else pc.returned.set(message.id, returned - 1);
-            reject(
-              new UnroutableError(
-                `amqp: no queue took message ${message.id} published to ${describeTarget(target)}`,
-              ),
-            );
-          }
-        };
-        try {
-          flowing = pc.channel.publish(
-            route.exchange,
-            route.routingKey,
-            bodyBuffer(message.body),
-            { ...properties, mandatory: route.mandatory },
-            callback,
-          );
-        } catch (error) {
-          reject(this.#channelError(pc, error, target));
+      const callback = (error: unknown): void => {
+        if (error) {
+          confirms.settle(this.#channelError(pc, error, target));
+          return;
         }
-      });
-      confirmed.catch(() => undefined);
-      confirms.push(confirmed);
+        const returned = pc.returned.get(message.id);
+        if (returned === undefined) {
+          confirms.settle(undefined);
+          return;
+        }
+        if (returned <= 1) pc.returned.delete(message.id);
+        else pc.returned.set(message.id, returned - 1);
+        confirms.settle(
+          new UnroutableError(
+            `amqp: no queue took message ${message.id} published to ${describeTarget(target)}`,
+          ),
+        );
+      };
+      const options: PublishOptions = properties;
+      options.mandatory = route.mandatory;
+      let flowing = true;
+      confirms.expect();
+      try {
+        flowing = pc.channel.publish(
+          route.exchange,
+          route.routingKey,
+          bodyBuffer(message.body),
+          options,
+          callback,
+        );
+      } catch (error) {
+        confirms.settle(this.#channelError(pc, error, target));
+      }
       // Backpressure: the socket buffer is full, wait for 'drain' before writing more.
       if (!flowing) await waitForDrain(pc);
     }
-    await Promise.all(confirms);
+    await confirms.all();
   }
 
   /**

@@ -223,15 +223,15 @@ export class AmqpSubscription implements Subscription {
     const messageId = typeof msg.properties.messageId === 'string' ? msg.properties.messageId : undefined;
     const attempt = this.#attempts.attempt(messageId, msg.fields.redelivered, deliveryCount);
     const { address, group } = this.#init;
+    const { deliveryTag, redelivered } = msg.fields;
     this.#tracker.dispatch(this.#init.handler, {
       message,
       attempt,
-      source: {
-        address,
-        ...(group === undefined ? {} : { group }),
-        deliveryTag: msg.fields.deliveryTag,
-        redelivered: msg.fields.redelivered,
-      },
+      // Two literals rather than a spread of a temporary object per message.
+      source:
+        group === undefined
+          ? { address, deliveryTag, redelivered }
+          : { address, group, deliveryTag, redelivered },
       ack: () => {
         if (messageId !== undefined) this.#attempts.forget(messageId);
         if (cc.alive) settleSafely(() => cc.channel.ack(msg));

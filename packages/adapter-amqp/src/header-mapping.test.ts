@@ -49,6 +49,19 @@ describe('toAmqpProperties', () => {
     expect(props.timestamp).toBe(0);
   });
 
+  it('leaves out the ms header for a whole-second timestamp, and the table when nothing is left for it', () => {
+    const bare = toAmqpProperties(createMessage({ id: 'a', body, timestamp: 1_700_000_000_000 }));
+    expect(bare).toEqual({ messageId: 'a', timestamp: 1_700_000_000, persistent: true });
+    expect('headers' in bare).toBe(false);
+    const keyed = toAmqpProperties(createMessage({ id: 'a', body, key: 'k', timestamp: 0 }));
+    expect(keyed.headers).toEqual({ [KEY_HEADER]: 'k' });
+    const propertiesOnly = toAmqpProperties(
+      createMessage({ id: 'a', body, timestamp: 2000, headers: { 'content-type': 'text/plain' } }),
+    );
+    expect(propertiesOnly.headers).toBeUndefined();
+    expect(propertiesOnly.contentType).toBe('text/plain');
+  });
+
   it('rejects a priority or expiration the broker cannot take with a DataError', () => {
     for (const priority of ['high', '256', '-1', '1.5']) {
       expect(() => toAmqpProperties(createMessage({ body, headers: { priority } }))).toThrow(
@@ -83,6 +96,22 @@ describe('fromAmqpMessage', () => {
       'x-a': 'b',
       timestamp: '1700000000999',
     });
+  });
+
+  it('round-trips a whole-second timestamp (and negative ones) without the ms header', () => {
+    for (const timestamp of [1_700_000_000_000, 0, -5000, -1500, 1_700_000_000_001]) {
+      const sent = createMessage({ id: 'ws', body, timestamp, headers: { 'x-a': 'b' } });
+      const got = fromAmqpMessage({ exchange: '', routingKey: 'q' }, toAmqpProperties(sent), body);
+      expect(got.timestamp, String(timestamp)).toBe(timestamp);
+      expect(got.headers).toEqual({ 'message-id': 'ws', 'x-a': 'b', timestamp: String(timestamp) });
+    }
+    const none = fromAmqpMessage(
+      { exchange: '', routingKey: 'q' },
+      toAmqpProperties(createMessage({ id: 'n', body, timestamp: 3000 })),
+      body,
+    );
+    expect(none.timestamp).toBe(3000);
+    expect(none.headers).toEqual({ 'message-id': 'n', timestamp: '3000' });
   });
 
   it('maps a foreign message: seconds timestamp, routing key as key, non-string headers as strings', () => {

@@ -12,7 +12,8 @@ export interface AmqpPublishProperties {
   messageId: string;
   timestamp: number;
   persistent: true;
-  headers: Record<string, string>;
+  /** Absent when there is nothing to carry (amqplib then sends an empty table). */
+  headers?: Record<string, string>;
   correlationId?: string;
   replyTo?: string;
   contentType?: string;
@@ -44,19 +45,24 @@ export interface AmqpReceivedFields {
  * Maps an envelope to AMQP properties. Pure. The envelope's `id` and `timestamp` win over `message-id`
  * and `timestamp` headers; `correlation-id`, `reply-to`, `content-type`, `content-encoding`,
  * `expiration` and `priority` become properties; every other header goes to the headers table as a
- * string; `key` and the ms timestamp travel in `x-polybus-key` / `x-polybus-timestamp-ms`.
+ * string; `key` and the ms timestamp travel in `x-polybus-key` / `x-polybus-timestamp-ms`. The ms
+ * header is left out when the timestamp is a whole second (the `timestamp` property then says it all),
+ * and `headers` is left out when the table would be empty.
  * Throws {@link DataError} for a `priority` that is not an integer 0-255 or an `expiration` that is not
  * a non-negative integer.
  */
 export function toAmqpProperties(message: Message): AmqpPublishProperties {
   const headers: Record<string, string> = {};
+  let headerCount = 0;
+  const seconds = Math.floor(message.timestamp / 1000);
   const props: AmqpPublishProperties = {
     messageId: message.id,
-    timestamp: Math.floor(message.timestamp / 1000),
+    timestamp: seconds,
     persistent: true,
-    headers,
   };
-  for (const [name, value] of Object.entries(message.headers)) {
+  const source = message.headers;
+  for (const name in source) {
+    const value = source[name] as string;
     switch (name) {
       case CanonicalHeaders.messageId:
       case CanonicalHeaders.timestamp:
@@ -95,10 +101,18 @@ export function toAmqpProperties(message: Message): AmqpPublishProperties {
       }
       default:
         headers[name] = value;
+        headerCount++;
     }
   }
-  headers[TIMESTAMP_MS_HEADER] = String(message.timestamp);
-  if (message.key !== undefined) headers[KEY_HEADER] = message.key;
+  if (seconds * 1000 !== message.timestamp) {
+    headers[TIMESTAMP_MS_HEADER] = String(message.timestamp);
+    headerCount++;
+  }
+  if (message.key !== undefined) {
+    headers[KEY_HEADER] = message.key;
+    headerCount++;
+  }
+  if (headerCount > 0) props.headers = headers;
   return props;
 }
 
@@ -129,6 +143,11 @@ function stringProp(value: unknown): string | undefined {
   return headerValueToString(value);
 }
 
+/** Sets `headers[name]` to the property as a string, when the message carries that property. */
+function setProp(headers: Record<string, string>, name: string, value: unknown): void {
+  if (value !== undefined && value !== null) headers[name] = headerValueToString(value);
+}
+
 /**
  * Maps a received AMQP message to an envelope. Pure but for `newId` (used when the message has no
  * `messageId`). Canonical headers are set from the properties that are present (`message-id`,
@@ -148,9 +167,10 @@ export function fromAmqpMessage(
   const headers: Record<string, string> = {};
   let key: string | undefined;
   let timestampMs: number | undefined;
-  for (const [name, raw] of Object.entries(properties.headers ?? {})) {
+  const table = properties.headers;
+  for (const name in table) {
     if (BROKER_HEADERS.has(name)) continue;
-    const value = headerValueToString(raw);
+    const value = headerValueToString(table[name]);
     if (name === KEY_HEADER) key = value;
     else if (name === TIMESTAMP_MS_HEADER) {
       const ms = Number(value);
@@ -168,18 +188,12 @@ export function fromAmqpMessage(
   const messageId = stringProp(properties.messageId);
   const id = messageId !== undefined && messageId !== '' ? messageId : newId();
   if (messageId !== undefined && messageId !== '') headers[CanonicalHeaders.messageId] = messageId;
-  const mapped: Array<[string, unknown]> = [
-    [CanonicalHeaders.correlationId, properties.correlationId],
-    [CanonicalHeaders.replyTo, properties.replyTo],
-    [CanonicalHeaders.contentType, properties.contentType],
-    [CanonicalHeaders.contentEncoding, properties.contentEncoding],
-    [CanonicalHeaders.expiration, properties.expiration],
-    [CanonicalHeaders.priority, properties.priority],
-  ];
-  for (const [name, value] of mapped) {
-    const text = stringProp(value);
-    if (text !== undefined) headers[name] = text;
-  }
+  setProp(headers, CanonicalHeaders.correlationId, properties.correlationId);
+  setProp(headers, CanonicalHeaders.replyTo, properties.replyTo);
+  setProp(headers, CanonicalHeaders.contentType, properties.contentType);
+  setProp(headers, CanonicalHeaders.contentEncoding, properties.contentEncoding);
+  setProp(headers, CanonicalHeaders.expiration, properties.expiration);
+  setProp(headers, CanonicalHeaders.priority, properties.priority);
   if (seconds !== undefined || timestampMs !== undefined)
     headers[CanonicalHeaders.timestamp] = String(timestamp);
 
