@@ -66,3 +66,88 @@ describe('encodeEntry / decodeEntry', () => {
     expect(entryIdTime('nope', 7)).toBe(7);
   });
 });
+
+/** decodeEntry as it was before it stopped building a Map per entry: the reference for the one now. */
+function referenceDecode(entryId: string, raw: readonly Buffer[], now: number): unknown {
+  const fields = new Map<string, Buffer>();
+  for (let i = 0; i + 1 < raw.length; i += 2) fields.set(raw[i]!.toString('utf8'), raw[i + 1]!);
+  const text = (name: string): string | undefined => fields.get(name)?.toString('utf8');
+  const id = text('id') || entryId;
+  const key = text('key');
+  const body = fields.get('body');
+  const shape = (m: { id: string; body: Uint8Array; headers: Record<string, string>; timestamp: number }) =>
+    key === undefined ? m : { id: m.id, body: m.body, headers: m.headers, key, timestamp: m.timestamp };
+  if (body === undefined) {
+    const object: Record<string, string> = {};
+    for (const [name, value] of fields) object[name] = value.toString('utf8');
+    return shape({
+      id,
+      body: new TextEncoder().encode(JSON.stringify(object)),
+      headers: { 'content-type': 'application/json' },
+      timestamp: entryIdTime(entryId, now),
+    });
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, value] of fields) {
+    if (name === 'body' || name === 'id' || name === 'key' || name === 'ts') continue;
+    if (name.startsWith('h:')) headers[name.slice(2)] = value.toString('utf8');
+  }
+  for (const [name, value] of fields) {
+    if (name === 'body' || name === 'id' || name === 'key' || name === 'ts') continue;
+    if (!name.startsWith('h:') && !(name in headers)) headers[name] = value.toString('utf8');
+  }
+  const ts = Number(text('ts'));
+  return shape({
+    id,
+    body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
+    headers,
+    timestamp: text('ts') !== undefined && Number.isFinite(ts) ? ts : entryIdTime(entryId, now),
+  });
+}
+
+describe('decodeEntry against the reference', () => {
+  const cases: Array<Array<string | Buffer>> = [
+    [],
+    ['body'],
+    ['body', ''],
+    ['body', 'x', 'dangling'],
+    ['body', Buffer.from([0, 255, 1])],
+    ['body', 'a', 'body', 'b'],
+    ['id', '', 'body', 'x'],
+    ['id', 'first', 'id', 'second', 'body', 'x'],
+    ['key', '', 'body', 'x'],
+    ['key', 'k1', 'body', 'x', 'key', 'k2'],
+    ['ts', '', 'body', 'x'],
+    ['ts', '12.5', 'body', 'x'],
+    ['ts', '1e3', 'body', 'x'],
+    ['ts', 'Infinity', 'body', 'x'],
+    ['ts', '5', 'body', 'x', 'ts', 'later'],
+    ['body', 'x', 'h:a', '1', 'a', '2'],
+    ['body', 'x', 'a', '2', 'h:a', '1'],
+    ['body', 'x', 'a', '1', 'b', '2', 'a', '3'],
+    ['body', 'x', 'h:a', '1', 'h:a', '2', 'a', '3'],
+    ['body', 'x', 'h:', 'empty-name', 'h:h:x', 'nested'],
+    ['body', 'x', 'h:body', 'as-header', 'h:id', 'i', 'h:ts', 't', 'h:key', 'k'],
+    ['body', 'x', '10', 'ten', '2', 'two', 'z', 'zed'],
+    ['body', 'x', 'ünï', '✓', 'h:ünï', 'ok'],
+    ['temp', '21', 'city', 'Oslo'],
+    ['temp', '21', 'temp', '22', 'id', 'ext', 'key', 'k', 'ts', '99'],
+    ['20', 'b', '3', 'a'],
+    Array.from({ length: 20 }, (_, i) => [`f${i % 18}`, `v${i}`]).flat(),
+    ['body', 'x', ...Array.from({ length: 20 }, (_, i) => [`h:f${i % 17}`, `v${i}`]).flat()],
+  ];
+  for (const [n, fields] of cases.entries()) {
+    for (const entryId of ['1700000000500-3', 'not-an-id']) {
+      it(`case ${n}, entry id ${entryId}`, () => {
+        const raw = asBuffers(fields);
+        const got = decodeEntry(entryId, raw, 77);
+        const want = referenceDecode(entryId, raw, 77) as typeof got;
+        expect(got).toEqual(want);
+        expect(Object.keys(got)).toEqual(Object.keys(want));
+        expect(Object.keys(got.headers)).toEqual(Object.keys(want.headers));
+        expect(Buffer.from(got.body).equals(Buffer.from(want.body))).toBe(true);
+        expect(Object.isFrozen(got) && Object.isFrozen(got.headers)).toBe(true);
+      });
+    }
+  }
+});

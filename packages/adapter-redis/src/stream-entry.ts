@@ -31,9 +31,12 @@ export function entryIdTime(entryId: string, fallback: number): number {
   return Number.isFinite(ms) ? ms : fallback;
 }
 
+/** Headers of a foreign entry (no `body` field), whose body is a JSON object of its fields. */
+const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json' });
+
 /**
  * The message of a stream entry, written by polybus or by any other producer. Pure and total: never
- * throws.
+ * throws. A field that appears several times counts with its last value, at its first position.
  *
  * - With a `body` field (polybus format): body = its bytes; id = the `id` field, else the entry id;
  *   key = the `key` field; timestamp = the `ts` field, else the entry id's time; headers = the
@@ -42,55 +45,82 @@ export function entryIdTime(entryId: string, fallback: number): number {
  *   of every field as a string (`{"temp":"21","city":"Oslo"}`), header `content-type:
  *   application/json`; id = the `id` field, else the entry id; key = the `key` field; timestamp = the
  *   entry id's time.
+ *
+ * Runs once per received entry, so it reads the field list in place (no Map, no closures) and builds
+ * the message in one frozen literal.
  */
 export function decodeEntry(entryId: string, raw: readonly Buffer[], now: number = Date.now()): Message {
-  const fields = new Map<string, Buffer>();
-  for (let i = 0; i + 1 < raw.length; i += 2) fields.set(raw[i]!.toString('utf8'), raw[i + 1]!);
-  const text = (name: string): string | undefined => fields.get(name)?.toString('utf8');
-  const id = text(ID_FIELD) || entryId;
-  const key = text(KEY_FIELD);
-  const body = fields.get(BODY_FIELD);
+  const count = raw.length >> 1;
+  let names: string[] = new Array<string>(count);
+  let values: Buffer[] = new Array<Buffer>(count);
+  for (let i = 0; i < count; i++) {
+    names[i] = raw[2 * i]!.toString('utf8');
+    values[i] = raw[2 * i + 1]!;
+  }
+  if (hasRepeats(names)) ({ names, values } = lastValueWins(names, values));
+  let body: Buffer | undefined;
+  let idText: string | undefined;
+  let key: string | undefined;
+  let tsText: string | undefined;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    if (name === BODY_FIELD) body = values[i];
+    else if (name === ID_FIELD) idText = values[i]!.toString('utf8');
+    else if (name === KEY_FIELD) key = values[i]!.toString('utf8');
+    else if (name === TS_FIELD) tsText = values[i]!.toString('utf8');
+  }
+  const id = idText || entryId;
   if (body === undefined) {
     const object: Record<string, string> = {};
-    for (const [name, value] of fields) object[name] = value.toString('utf8');
-    return freeze({
-      id,
-      body: utf8.encode(JSON.stringify(object)),
-      headers: { 'content-type': 'application/json' },
-      key,
-      timestamp: entryIdTime(entryId, now),
-    });
+    for (let i = 0; i < names.length; i++) object[names[i]!] = values[i]!.toString('utf8');
+    return message(id, utf8.encode(JSON.stringify(object)), JSON_HEADERS, key, entryIdTime(entryId, now));
   }
   const headers: Record<string, string> = {};
-  for (const [name, value] of fields) {
-    if (name === BODY_FIELD || name === ID_FIELD || name === KEY_FIELD || name === TS_FIELD) continue;
-    if (name.startsWith(HEADER_PREFIX)) headers[name.slice(HEADER_PREFIX.length)] = value.toString('utf8');
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    if (name.startsWith(HEADER_PREFIX))
+      headers[name.slice(HEADER_PREFIX.length)] = values[i]!.toString('utf8');
   }
-  for (const [name, value] of fields) {
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
     if (name === BODY_FIELD || name === ID_FIELD || name === KEY_FIELD || name === TS_FIELD) continue;
-    if (!name.startsWith(HEADER_PREFIX) && !(name in headers)) headers[name] = value.toString('utf8');
+    if (!name.startsWith(HEADER_PREFIX) && !(name in headers)) headers[name] = values[i]!.toString('utf8');
   }
-  const ts = Number(text(TS_FIELD));
-  return freeze({
+  const ts = Number(tsText);
+  return message(
     id,
-    body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
-    headers,
+    new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
+    Object.freeze(headers),
     key,
-    timestamp: text(TS_FIELD) !== undefined && Number.isFinite(ts) ? ts : entryIdTime(entryId, now),
-  });
+    tsText !== undefined && Number.isFinite(ts) ? ts : entryIdTime(entryId, now),
+  );
 }
 
-function freeze(m: {
-  id: string;
-  body: Uint8Array;
-  headers: Record<string, string>;
-  key: string | undefined;
-  timestamp: number;
-}): Message {
-  const headers = Object.freeze(m.headers);
+/** True when a name occurs twice (entries have a handful of fields: pairwise below 16, else a Set). */
+function hasRepeats(names: readonly string[]): boolean {
+  if (names.length > 16) return new Set(names).size !== names.length;
+  for (let i = 1; i < names.length; i++) for (let j = 0; j < i; j++) if (names[i] === names[j]) return true;
+  return false;
+}
+
+/** Each name once, at its first position, with its last value. */
+function lastValueWins(
+  names: readonly string[],
+  values: readonly Buffer[],
+): { names: string[]; values: Buffer[] } {
+  const fields = new Map<string, Buffer>();
+  for (let i = 0; i < names.length; i++) fields.set(names[i]!, values[i]!);
+  return { names: [...fields.keys()], values: [...fields.values()] };
+}
+
+function message(
+  id: string,
+  body: Uint8Array,
+  headers: Readonly<Record<string, string>>,
+  key: string | undefined,
+  timestamp: number,
+): Message {
   return Object.freeze(
-    m.key === undefined
-      ? { id: m.id, body: m.body, headers, timestamp: m.timestamp }
-      : { id: m.id, body: m.body, headers, key: m.key, timestamp: m.timestamp },
+    key === undefined ? { id, body, headers, timestamp } : { id, body, headers, key, timestamp },
   );
 }

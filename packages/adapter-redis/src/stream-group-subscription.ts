@@ -22,6 +22,7 @@ import {
   parseReadReply,
   type RawEntry,
 } from './stream-reply.js';
+import { XackBatcher } from './xack-batcher.js';
 
 /** Everything a {@link StreamGroupSubscription} needs from its transport. */
 export interface StreamGroupSubscriptionInit {
@@ -77,6 +78,8 @@ export class StreamGroupSubscription implements Subscription {
   readonly #reader: Redis;
   readonly #tracker: DeliveryTracker;
   readonly #book = new PendingBook();
+  /** Acks of one turn go out as one XACK (the handler's ack still waits for its reply). */
+  readonly #acks: XackBatcher;
   readonly #abort = new AbortController();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #reclaimEveryMs: number;
@@ -100,6 +103,7 @@ export class StreamGroupSubscription implements Subscription {
     this.#reader.on('close', () => {
       this.#readerId = undefined;
     });
+    this.#acks = new XackBatcher((ids) => init.cmd.xack(init.stream, init.group, ...ids));
     this.#reclaimEveryMs = Math.min(5_000, Math.max(10, Math.floor(init.options.claimIdleMs / 3)));
     this.#tracker = new DeliveryTracker({
       maxInFlight: init.maxInFlight,
@@ -370,9 +374,8 @@ export class StreamGroupSubscription implements Subscription {
   }
 
   async #xack(id: string): Promise<void> {
-    const { cmd, stream, group } = this.#init;
     try {
-      await cmd.xack(stream, group, id);
+      await this.#acks.ack(id);
     } catch (error) {
       // The group vanished with its pending list: there is nothing left to acknowledge.
       if (!isNoGroupError(error)) throw error;

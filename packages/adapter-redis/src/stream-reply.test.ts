@@ -21,6 +21,15 @@ describe('stream reply parsing', () => {
     expect(parseReadReply(null)).toEqual([]);
   });
 
+  it('keeps an all-Buffer field list of a reply as it is and converts one holding strings or numbers', () => {
+    const buffers = [b('body'), b('x')];
+    const [asIs] = parseEntryList([[b('1-0'), buffers]]);
+    expect(asIs!.fields).toBe(buffers);
+    const [converted] = parseEntryList([[b('2-0'), [b('body'), 'y', 'n', 7]]]);
+    expect(converted!.fields).toEqual([b('body'), b('y'), b('n'), b('7')]);
+    expect(converted!.fields!.every((f) => Buffer.isBuffer(f))).toBe(true);
+  });
+
   it('reads an XAUTOCLAIM reply with deleted ids', () => {
     const reply = [b('5-0'), [[b('3-0'), [b('a'), b('1')]]], [b('4-0')]];
     expect(parseAutoClaimReply(reply)).toEqual({

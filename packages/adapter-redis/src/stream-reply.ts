@@ -6,15 +6,24 @@ export interface RawEntry {
 
 const str = (v: unknown): string => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v));
 
+/**
+ * The field list as Buffers. A reply read with callBuffer already holds nothing else: that array (a
+ * fresh one per reply) is used as it is instead of being copied per entry.
+ */
+function fieldBuffers(list: unknown[]): Buffer[] {
+  for (const f of list) {
+    if (!Buffer.isBuffer(f)) return list.map((v) => (Buffer.isBuffer(v) ? v : Buffer.from(str(v))));
+  }
+  return list as Buffer[];
+}
+
 /** Entries of an entry list (`[[id, [f, v, ...] | nil], ...]`), as XCLAIM and XRANGE return it. Pure. */
 export function parseEntryList(reply: unknown): RawEntry[] {
   if (!Array.isArray(reply)) return [];
   const entries: RawEntry[] = [];
   for (const item of reply) {
     if (!Array.isArray(item) || item.length < 1) continue;
-    const fields = Array.isArray(item[1])
-      ? (item[1] as unknown[]).map((f) => (Buffer.isBuffer(f) ? f : Buffer.from(str(f))))
-      : null;
+    const fields = Array.isArray(item[1]) ? fieldBuffers(item[1] as unknown[]) : null;
     entries.push({ id: str(item[0]), fields });
   }
   return entries;

@@ -112,6 +112,42 @@ describe.runIf(up)('pending entries: restart drain, prompt nack, leases, replay'
     expect(Number(summary[0])).toBe(0);
   });
 
+  it('acks made in one turn go out together, and each resolves only once its entry left the pending list', async () => {
+    const t = await transport();
+    const stream = uniqueName('acks');
+    const group = uniqueName('g');
+    const got = new Collector();
+    await t.subscribe(stream, (d) => got.push(d), { group, maxInFlight: 64 });
+    await t.publish(
+      stream,
+      Array.from({ length: 40 }, (_, i) => createMessage({ body: `m${i}` })),
+    );
+    await got.waitFor(40, 5_000);
+    expect(Number(((await raw.xpending(stream, group)) as unknown[])[0])).toBe(40);
+    const ids = got.deliveries.map((d) => d.source.streamId as string);
+    expect(new Set(ids).size).toBe(40);
+    // First half in one turn, second half in the next: every ack is checked against Redis as it resolves.
+    const stillPending: string[] = [];
+    const settle = (d: Delivery) =>
+      d.ack().then(async () => {
+        const id = d.source.streamId as string;
+        const left = (await raw.xpending(stream, group, id, id, 1)) as unknown[];
+        if (left.length > 0) stillPending.push(id);
+      });
+    const first = got.deliveries.slice(0, 20).map(settle);
+    await new Promise((r) => setImmediate(r));
+    const second = got.deliveries.slice(20).map(settle);
+    await Promise.all([...first, ...second]);
+    expect(stillPending).toEqual([]);
+    expect(Number(((await raw.xpending(stream, group)) as unknown[])[0])).toBe(0);
+
+    // The group vanished with its pending list: acks of a batch still resolve (nothing left to ack).
+    await t.publish(stream, [createMessage({ body: 'x' }), createMessage({ body: 'y' })]);
+    await got.waitFor(42, 5_000);
+    await raw.xgroup('DESTROY', stream, group);
+    await expect(Promise.all(got.deliveries.slice(40).map((d) => d.ack()))).resolves.toHaveLength(2);
+  });
+
   it('a handler slower than claimIdleMs keeps its entry: the lease heartbeat stops other members reclaiming it', async () => {
     const stream = uniqueName('lease');
     const group = uniqueName('g');
