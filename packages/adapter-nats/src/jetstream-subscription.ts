@@ -4,11 +4,11 @@ import {
   backoffDelay,
   type CloseOptions,
   type DeliveryHandler,
+  type DeliverySource,
   DeliveryTracker,
   delay,
   isPolybusError,
   type Logger,
-  type Message,
   once,
   type Subscription,
 } from '@polybus/core';
@@ -24,8 +24,8 @@ import {
   type NatsConnection,
   nanos,
 } from 'nats';
+import { jetStreamMessageOf } from './jetstream-message.js';
 import { fromNatsError, isConsumerGone, JsErrCode, jsErrCode } from './nats-errors.js';
-import { fromNatsHeaders } from './nats-headers.js';
 import { durableNameFor } from './nats-names.js';
 import type { NatsTransportOptions } from './nats-options.js';
 
@@ -47,21 +47,6 @@ export interface JetStreamSubscriptionInit {
   readonly options: NatsTransportOptions;
   readonly logger: Logger;
   readonly onClosed: (sub: JetStreamSubscription) => void;
-}
-
-/** Turns a received JetStream message into a polybus {@link Message}. */
-export function jetStreamMessageOf(m: JsMsg): Message {
-  const { info } = m;
-  const incoming = fromNatsHeaders(m.headers ?? [], {
-    id: () => `${info.stream}:${info.streamSequence}`,
-    timestamp: Math.floor(info.timestampNanos / 1e6),
-  });
-  const headers = Object.freeze({ ...incoming.headers });
-  return Object.freeze(
-    incoming.key === undefined
-      ? { id: incoming.id, body: m.data, headers, timestamp: incoming.timestamp }
-      : { id: incoming.id, body: m.data, headers, key: incoming.key, timestamp: incoming.timestamp },
-  );
 }
 
 /**
@@ -268,25 +253,21 @@ export class JetStreamSubscription implements Subscription {
   #dispatch(m: JsMsg): void {
     const { info } = m;
     const { group, address, options } = this.#init;
+    const subject = m.subject;
+    const offset = String(info.streamSequence);
+    // One of two literals, not a spread of a temporary object into one, per message.
+    const source: DeliverySource =
+      group === undefined
+        ? { address, subject, streamId: info.stream, offset, redelivered: info.redelivered }
+        : { address, group, subject, streamId: info.stream, offset, redelivered: info.redelivered };
     this.#tracker.dispatch(this.#init.handler, {
       message: jetStreamMessageOf(m),
       attempt: info.redeliveryCount,
-      source: {
-        address,
-        subject: m.subject,
-        streamId: info.stream,
-        offset: String(info.streamSequence),
-        redelivered: info.redelivered,
-        ...(group === undefined ? {} : { group }),
-      },
-      ack: async () => {
+      source,
+      ack: () => {
         this.#unsettled.delete(m);
-        if (!options.confirmAcks) return m.ack();
-        try {
-          await m.ackAck({ timeout: options.requestTimeoutMs });
-        } catch (error) {
-          throw fromNatsError(error, `ack of stream ${info.stream} sequence ${info.streamSequence}`);
-        }
+        if (options.confirmAcks) return this.#confirmedAck(m);
+        m.ack();
       },
       nack: ({ requeue, delayMs }) => {
         this.#unsettled.delete(m);
@@ -295,6 +276,15 @@ export class JetStreamSubscription implements Subscription {
         else m.nak();
       },
     });
+  }
+
+  /** Acks `m` and waits for the server's confirmation (`confirmAcks`); rejects with a PolybusError. */
+  async #confirmedAck(m: JsMsg): Promise<void> {
+    try {
+      await m.ackAck({ timeout: this.#init.options.requestTimeoutMs });
+    } catch (error) {
+      throw fromNatsError(error, `ack of stream ${m.info.stream} sequence ${m.info.streamSequence}`);
+    }
   }
 
   #keepWorking(): void {

@@ -86,10 +86,15 @@ export interface IncomingFallback {
   readonly reply?: string;
 }
 
+const MSG_ID_LOWER = NatsHeaderNames.msgId.toLowerCase();
+const KEY_LOWER = NatsHeaderNames.key.toLowerCase();
+const TIMESTAMP_LOWER = NatsHeaderNames.timestamp.toLowerCase();
+
 /**
  * Maps received NATS headers (name -> values, as nats.js holds them) back to envelope fields (pure).
  * Reserved names are matched case-insensitively and removed from `headers`; of a header sent several
- * times the first value counts. Every other header is kept under its own name, values untouched.
+ * times the first value counts. Every other header is kept under its own name, values untouched. The
+ * returned `headers` is a new object that nothing else refers to: the caller may freeze it as it is.
  */
 export function fromNatsHeaders(
   entries: Iterable<readonly [string, readonly string[]]>,
@@ -102,11 +107,11 @@ export function fromNatsHeaders(
   for (const [name, values] of entries) {
     const value = values[0] ?? '';
     const lower = name.toLowerCase();
-    if (lower === NatsHeaderNames.msgId.toLowerCase()) {
+    if (lower === MSG_ID_LOWER) {
       if (value !== '') id = value;
-    } else if (lower === NatsHeaderNames.key) {
+    } else if (lower === KEY_LOWER) {
       key = value;
-    } else if (lower === NatsHeaderNames.timestamp) {
+    } else if (lower === TIMESTAMP_LOWER) {
       const ms = /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
       if (Number.isSafeInteger(ms)) timestamp = ms;
     } else if (!(name in headers)) {
@@ -116,6 +121,7 @@ export function fromNatsHeaders(
   if (fallback.reply !== undefined && fallback.reply !== '' && !(CanonicalHeaders.replyTo in headers)) {
     headers[CanonicalHeaders.replyTo] = fallback.reply;
   }
-  const base = { id: id ?? fallback.id(), timestamp: timestamp ?? fallback.timestamp, headers };
-  return key === undefined ? base : { ...base, key };
+  return key === undefined
+    ? { id: id ?? fallback.id(), timestamp: timestamp ?? fallback.timestamp, headers }
+    : { id: id ?? fallback.id(), key, timestamp: timestamp ?? fallback.timestamp, headers };
 }

@@ -33,6 +33,7 @@ import {
 import { CoreSubscription, coreMessageOf } from './core-subscription.js';
 import { JetStreamSubscription } from './jetstream-subscription.js';
 import { type NatsAddress, parseNatsAddress, parsePublishAddress } from './nats-address.js';
+import { natsConnectOptions } from './nats-connect-options.js';
 import { fromNatsError, isNoResponders } from './nats-errors.js';
 import { type NatsOutgoing, toNatsHeaders } from './nats-headers.js';
 import type { NatsTransportOptions } from './nats-options.js';
@@ -80,8 +81,6 @@ export function coreCapabilities(maxPayload: number): Capabilities {
   });
 }
 
-const encoder = new TextEncoder();
-
 function wireHeaders(out: NatsOutgoing): MsgHdrs {
   const h = natsHeaders();
   for (const [name, value] of out.headers) h.append(name, value);
@@ -90,7 +89,7 @@ function wireHeaders(out: NatsOutgoing): MsgHdrs {
 
 function headerBytes(out: NatsOutgoing): number {
   let size = 12;
-  for (const [name, value] of out.headers) size += name.length + encoder.encode(value).byteLength + 4;
+  for (const [name, value] of out.headers) size += name.length + Buffer.byteLength(value, 'utf8') + 4; // counted, not encoded
   return size;
 }
 
@@ -164,15 +163,7 @@ export class NatsTransport implements Transport, Requester {
     this.#state = 'connecting';
     let nc: NatsConnection;
     try {
-      nc = await connect({
-        servers: [...url.servers],
-        ...(url.user === undefined ? {} : { user: url.user, pass: url.pass ?? '' }),
-        ...(url.token === undefined ? {} : { token: url.token }),
-        name: o.name,
-        timeout: o.connectTimeoutMs,
-        maxReconnectAttempts: o.maxReconnectAttempts,
-        reconnectTimeWait: o.reconnectTimeWaitMs,
-      });
+      nc = await connect(natsConnectOptions(url, o));
     } catch (error) {
       this.#state = 'down';
       this.#detail = 'connect failed';
