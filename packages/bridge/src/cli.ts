@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { type Address, createMessage, isPolybusError, redactText } from '@polybus/core';
+import { type Address, createMessage, isPolybusError, redactText, schemeOf } from '@polybus/core';
 import { Command, Option } from 'commander';
-import { createBridgeRegistry } from './adapters.js';
+import { loadBridgeRegistry } from './adapter-loader.js';
 import { startBridge } from './bridge.js';
 import { ConfigFileError, formatProblem } from './config/config-problem.js';
 import { loadConfig } from './config/load-config.js';
@@ -62,6 +62,17 @@ function parseOptions(text: string | undefined): Record<string, unknown> {
   process.exit(ExitCode.invalidConfig);
 }
 
+/** A registry serving `url`'s scheme (all adapters when the URL has none we can read, for the error). */
+function registryFor(url: string): ReturnType<typeof loadBridgeRegistry> {
+  let scheme: string | undefined;
+  try {
+    scheme = schemeOf(url);
+  } catch {
+    // createTransport reports the invalid URL
+  }
+  return loadBridgeRegistry(scheme === undefined ? undefined : [scheme]);
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -85,13 +96,14 @@ program
   .addOption(logLevelOption())
   .action(async (opts: { config: string; logLevel?: string }) => {
     const logger = createLogger(opts.logLevel);
-    const registry = createBridgeRegistry();
     let loaded: Awaited<ReturnType<typeof loadConfig>>;
     try {
-      loaded = await loadConfig(opts.config, { registry });
+      // Only the adapters the config names are imported: each broker client costs memory.
+      loaded = await loadConfig(opts.config, { registry: loadBridgeRegistry });
     } catch (error) {
       fail(error);
     }
+    const { registry } = loaded;
     process.on('uncaughtException', (error) => {
       logger.fatal({ err: redactText(error.stack ?? error.message) }, 'uncaught exception');
       process.exit(ExitCode.fatal);
@@ -146,7 +158,7 @@ program
   .option('-c, --config <file>', 'config file', 'polybus.yaml')
   .action(async (opts: { config: string }) => {
     try {
-      const loaded = await loadConfig(opts.config, { registry: createBridgeRegistry() });
+      const loaded = await loadConfig(opts.config, { registry: loadBridgeRegistry });
       process.stdout.write(
         `${loaded.file}: valid (${loaded.config.routes.length} route(s), ${Object.keys(loaded.config.connections).length} connection(s))\n`,
       );
@@ -192,7 +204,9 @@ program
       }
       const address = parseAddress(addressText);
       try {
-        const transport = createBridgeRegistry().createTransport(url, parseOptions(opts.options), { logger });
+        const transport = (await registryFor(url)).createTransport(url, parseOptions(opts.options), {
+          logger,
+        });
         await transport.connect();
         let batch: string[] = [];
         let sent = 0;
@@ -242,7 +256,9 @@ program
     ) => {
       const logger = createLogger(opts.logLevel ?? 'warn');
       try {
-        const transport = createBridgeRegistry().createTransport(url, parseOptions(opts.options), { logger });
+        const transport = (await registryFor(url)).createTransport(url, parseOptions(opts.options), {
+          logger,
+        });
         await transport.connect();
         await transport.subscribe(
           parseAddress(addressText),

@@ -2,6 +2,8 @@
  * `@polybus/bridge`: the bridge service (config, route engine, HTTP health and metrics) and the
  * `stdio://` adapter. The CLI is `polybus` (see `cli.ts`).
  */
+export type { LazyBrokerAdapter } from './adapter-loader.js';
+export { LAZY_BROKER_ADAPTERS, loadBridgeRegistry, loadBrokerAdapters } from './adapter-loader.js';
 export { brokerAdapters, createBridgeRegistry } from './adapters.js';
 export type { BridgeOptions, RunningBridge } from './bridge.js';
 export { startBridge } from './bridge.js';
@@ -9,8 +11,14 @@ export type { ConfigProblem } from './config/config-problem.js';
 export { ConfigFileError, formatProblem } from './config/config-problem.js';
 export { endpointAddress } from './config/endpoint.js';
 export { substituteEnv, substituteString } from './config/env.js';
-export type { LoadConfigOptions, LoadedConfig } from './config/load-config.js';
-export { loadConfig, parseConfig } from './config/load-config.js';
+export type {
+  LoadConfigFileOptions,
+  LoadConfigOptions,
+  LoadedConfig,
+  LoadedConfigFile,
+  RegistryForSchemes,
+} from './config/load-config.js';
+export { connectionSchemes, loadConfig, parseConfig } from './config/load-config.js';
 export type { BridgeConfig, RouteConfig, SinkConfig, SourceConfig } from './config/schema.js';
 export { configJsonSchema, configSchema } from './config/schema.js';
 export { durationSchema, parseDuration } from './duration.js';

@@ -11,6 +11,13 @@ export interface BridgeMetrics {
   readonly duration: Histogram<'route'>;
   readonly inflight: Gauge<'route'>;
   readonly connectionUp: Gauge<'connection'>;
+  /**
+   * Registers `update`, called whenever the route metrics above (received, published, filtered,
+   * dead-lettered, in flight) are read (`registry.metrics()`, `metric.get()`), possibly several times
+   * per read: it must bring them up to date idempotently. Lets a route count in plain numbers on its
+   * hot path (prom-client hashes the labels on every update). Returns a function that unregisters it.
+   */
+  onCollect(update: () => void): () => void;
 }
 
 /** Creates the metrics with exactly the names the bridge documents. Call once per bridge. */
@@ -18,31 +25,45 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Bridg
   const registry = new Registry();
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  const updates = new Set<() => void>();
+  const collect = (): void => {
+    for (const update of updates) update();
+  };
   return {
     registry,
+    onCollect(update) {
+      updates.add(update);
+      return () => {
+        updates.delete(update);
+      };
+    },
     received: new Counter({
       name: 'polybus_messages_received_total',
       help: 'Messages received from the route source.',
       labelNames: ['route'],
       registers,
+      collect,
     }),
     published: new Counter({
       name: 'polybus_messages_published_total',
       help: 'Messages confirmed by a sink.',
       labelNames: ['route', 'sink'],
       registers,
+      collect,
     }),
     filtered: new Counter({
       name: 'polybus_messages_filtered_total',
       help: 'Messages dropped by the filter or matching no sink (acked).',
       labelNames: ['route'],
       registers,
+      collect,
     }),
     deadLettered: new Counter({
       name: 'polybus_messages_dead_lettered_total',
       help: 'Messages put on the dead-letter target.',
       labelNames: ['route'],
       registers,
+      collect,
     }),
     errors: new Counter({
       name: 'polybus_route_errors_total',
@@ -62,6 +83,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Bridg
       help: 'Messages of the route in progress.',
       labelNames: ['route'],
       registers,
+      collect,
     }),
     connectionUp: new Gauge({
       name: 'polybus_connection_up',

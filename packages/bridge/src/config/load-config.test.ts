@@ -6,7 +6,7 @@ import { createRegistry, memoryAdapter } from '@polybus/core';
 import { describe, expect, it } from 'vitest';
 import { stdioAdapter } from '../stdio/stdio-adapter.js';
 import { ConfigFileError, formatProblem } from './config-problem.js';
-import { loadConfig, parseConfig } from './load-config.js';
+import { connectionSchemes, loadConfig, parseConfig } from './load-config.js';
 
 const registry = createRegistry(memoryAdapter, stdioAdapter);
 
@@ -156,5 +156,38 @@ describe('loadConfig', () => {
     await expect(loadConfig(join(dir, 'nope.yaml'), { registry })).rejects.toMatchObject({
       problems: [{ path: '(root)', message: 'file not found' }],
     });
+  });
+
+  it('asks a registry function for the schemes the connections name (after substitution) and returns its registry', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'polybus-config-'));
+    const file = join(dir, 'polybus.yaml');
+    writeFileSync(file, VALID.replace('a: memory://a', 'a: ${A_URL}'));
+    const asked: string[][] = [];
+    const loaded = await loadConfig(file, {
+      env: { A_URL: 'MEMORY://a' },
+      registry: async (schemes) => {
+        asked.push([...schemes]);
+        return registry;
+      },
+    });
+    expect(asked).toEqual([['memory']]);
+    expect(loaded.registry).toBe(registry);
+    expect(loaded.config.routes.map((r) => r.name)).toEqual(['r1']);
+  });
+});
+
+describe('connectionSchemes', () => {
+  it('reads the scheme of every URL, string or { url }, lower-case', () => {
+    const text = 'connections:\n  a: AMQP://h\n  b: { url: "kafka://k:9092" }\n  c: memory://x\n';
+    expect([...connectionSchemes(text, {})].sort()).toEqual(['amqp', 'kafka', 'memory']);
+  });
+
+  it('gives what it can read from a config with problems, and never throws', () => {
+    expect([...connectionSchemes('connections:\n  a: no-url\n  b: { url: 3 }\n  c: nats://n\n', {})]).toEqual(
+      ['nats'],
+    );
+    expect([...connectionSchemes('connections: [ {', {})]).toEqual([]);
+    expect([...connectionSchemes('connections: 3', {})]).toEqual([]);
+    expect([...connectionSchemes('', {})]).toEqual([]);
   });
 });

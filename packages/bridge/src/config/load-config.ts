@@ -16,10 +16,27 @@ export interface LoadConfigOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
+/**
+ * Builds the registry for a config from the URL schemes its connections name (lower-case; a config
+ * with problems gives what could be read). Lets {@link loadConfig} load only the adapters a config
+ * uses.
+ */
+export type RegistryForSchemes = (schemes: ReadonlySet<string>) => Promise<AdapterRegistry>;
+
+/** Options of {@link loadConfig}: as {@link LoadConfigOptions}, or a registry built from the config's schemes. */
+export interface LoadConfigFileOptions extends Omit<LoadConfigOptions, 'registry'> {
+  readonly registry: AdapterRegistry | RegistryForSchemes;
+}
+
 /** A validated config and the file it came from. */
 export interface LoadedConfig {
   readonly file: string;
   readonly config: BridgeConfig;
+}
+
+/** What {@link loadConfig} returns: the config and the registry it was validated against. */
+export interface LoadedConfigFile extends LoadedConfig {
+  readonly registry: AdapterRegistry;
 }
 
 type Path = readonly (string | number)[];
@@ -27,9 +44,10 @@ type Path = readonly (string | number)[];
 /**
  * Reads, substitutes, parses and validates a config file. Rejects with {@link ConfigFileError}
  * listing every problem (`file:line: path: message`), including a missing or unreadable file. Does
- * not connect anything.
+ * not connect anything. When `options.registry` is a function, it is called once with the schemes
+ * the file names, before validation, and its registry is used and returned.
  */
-export async function loadConfig(file: string, options: LoadConfigOptions): Promise<LoadedConfig> {
+export async function loadConfig(file: string, options: LoadConfigFileOptions): Promise<LoadedConfigFile> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -43,7 +61,41 @@ export async function loadConfig(file: string, options: LoadConfigOptions): Prom
       },
     ]);
   }
-  return parseConfig(text, file, options);
+  const env = options.env ?? process.env;
+  const registry =
+    typeof options.registry === 'function'
+      ? await options.registry(connectionSchemes(text, env))
+      : options.registry;
+  return { ...parseConfig(text, file, { registry, env }), registry };
+}
+
+/**
+ * The URL schemes named by the `connections` of config text, read leniently: YAML or substitution
+ * problems are left for {@link parseConfig} to report, and give the schemes that could be read. Pure.
+ */
+export function connectionSchemes(
+  text: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Set<string> {
+  const schemes = new Set<string>();
+  let connections: unknown;
+  try {
+    const { value } = substituteEnv(parseDocument(text).toJS() ?? {}, env);
+    connections = (value as { connections?: unknown } | null)?.connections;
+  } catch {
+    return schemes;
+  }
+  if (connections === null || typeof connections !== 'object') return schemes;
+  for (const connection of Object.values(connections)) {
+    const url = typeof connection === 'string' ? connection : (connection as { url?: unknown } | null)?.url;
+    if (typeof url !== 'string') continue;
+    try {
+      schemes.add(schemeOf(url));
+    } catch {
+      // reported by parseConfig
+    }
+  }
+  return schemes;
 }
 
 /**

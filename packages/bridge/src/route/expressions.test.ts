@@ -17,6 +17,15 @@ describe('compileExpression', () => {
       compileExpression('id & "/" & key & "/" & headers.h & "/" & $string(timestamp)').evaluate(context),
     ).resolves.toBe('m1/k/v/7');
   });
+  it('gives the same results whether the direct evaluator or jsonata evaluates', async () => {
+    const expression = compileExpression('{ "items": body.items, "via": "x" }');
+    const evaluate = (body: string) => expression.evaluate(expressionContext(createMessage({ body }), true));
+    // A string is read directly; an array is left to jsonata (which maps paths over arrays).
+    expect(JSON.stringify(await evaluate('{"items": "one"}'))).toBe('{"items":"one","via":"x"}');
+    expect(JSON.stringify(await evaluate('{"items": [1, 2]}'))).toBe('{"items":[1,2],"via":"x"}');
+    expect(JSON.stringify(await evaluate('{"items": [{"a": 1}]}'))).toBe('{"items":[{"a":1}],"via":"x"}');
+    expect(JSON.stringify(await evaluate('{}'))).toBe('{"via":"x"}');
+  });
   it('knows whether it needs the body', () => {
     expect(compileExpression('body.total > 1').needsBody).toBe(true);
     expect(compileExpression('headers.type = "x"').needsBody).toBe(false);
@@ -34,15 +43,16 @@ describe('compileExpression', () => {
 });
 
 describe('isTruthy', () => {
-  it('follows JSONata boolean casting', () => {
-    expect([undefined, null, false, 0, '', []].map(isTruthy)).toEqual([
-      false,
-      false,
-      false,
-      false,
-      false,
-      false,
+  it('follows JSONata boolean casting ($boolean: an empty object is false, as jsonata says)', () => {
+    const falsy = [undefined, null, false, 0, '', [], {}, [{}], [0, {}], () => 1];
+    expect(falsy.map(isTruthy)).toEqual(falsy.map(() => false));
+    expect([true, 1, 'x', [0, 1], { a: 1 }, [{ a: 0 }]].map(isTruthy)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
     ]);
-    expect([true, 1, 'x', [0, 1], {}].map(isTruthy)).toEqual([true, true, true, true, true]);
   });
 });

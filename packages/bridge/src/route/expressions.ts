@@ -1,6 +1,7 @@
 import { DataError, type Message } from '@polybus/core';
 import jsonata from 'jsonata';
 import { decodeBody } from './body-codec.js';
+import { compileDirect, UNDECIDED } from './direct-evaluator.js';
 
 /** What every expression sees: the message with its body decoded. */
 export interface ExpressionContext {
@@ -26,7 +27,9 @@ export class ExpressionSyntaxError extends DataError {}
 
 /**
  * Compiles a JSONata expression once. Throws {@link ExpressionSyntaxError} with the position on a
- * syntax error. Does no I/O.
+ * syntax error. Does no I/O. Simple expressions (literals, field paths, object constructors of those)
+ * are evaluated synchronously by {@link compileDirect} with jsonata's results; jsonata evaluates the
+ * rest, and any input the direct evaluator leaves undecided.
  */
 export function compileExpression(source: string): CompiledExpression {
   let compiled: jsonata.Expression;
@@ -39,12 +42,17 @@ export function compileExpression(source: string): CompiledExpression {
       { cause: error },
     );
   }
+  const direct = compileDirect(compiled.ast());
   const oneLine = source.replace(/\s+/g, ' ').trim();
   const shortSource = JSON.stringify(oneLine.length > 60 ? `${oneLine.slice(0, 57)}...` : oneLine);
   return {
     source,
     needsBody: /\bbody\b/.test(source) || /\$(?![A-Za-z0-9_])/.test(source),
     async evaluate(context) {
+      if (direct) {
+        const value = direct(context);
+        if (value !== UNDECIDED) return value;
+      }
       try {
         return await compiled.evaluate(context);
       } catch (error) {
@@ -69,8 +77,16 @@ export function expressionContext(message: Message, decode: boolean): Expression
   };
 }
 
-/** JSONata truthiness of a predicate result: `undefined`, `false`, `null`, `0`, `''` and `[]` are false. */
+/**
+ * JSONata truthiness of a predicate result, as its `$boolean`: `undefined`, `false`, `null`, `0`, `''`,
+ * an empty object, a function and an array with no truthy member are false. Pure.
+ */
 export function isTruthy(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(isTruthy);
+  if (typeof value === 'function') return false;
+  if (typeof value === 'object' && value !== null) {
+    for (const key in value) if (Object.hasOwn(value, key)) return true;
+    return false;
+  }
   return Boolean(value);
 }

@@ -183,6 +183,42 @@ describe('createRoute', () => {
     expect(route.status().counters.received).toBeGreaterThanOrEqual(2);
   });
 
+  it('metrics read at any time show every count, per route and sink, and no series before the first message', async () => {
+    const a = new FakeSink();
+    const b = new FakeSink();
+    const release = deferred();
+    b.behaviour = () => release.promise;
+    const { source, route, metrics } = await setup(
+      {
+        filter: 'body != "drop"',
+        to: [
+          { connection: 'a', address: 'x' },
+          { connection: 'b', address: 'y', when: 'body != "a-only"' },
+        ],
+      },
+      { a, b },
+    );
+    const text = () => metrics.registry.metrics();
+    expect(await text()).not.toMatch(/route="r"/);
+    await send(source, ['one', 'drop', 'a-only', 'two']);
+    await expect.poll(() => a.published.length).toBe(3);
+    // 'one' and 'two' wait for b; 'a-only' is done: a sink's publish counts once the message is done.
+    await expect.poll(() => route.status().counters.acked).toBe(2);
+    expect(await text()).toContain('polybus_inflight_messages{route="r"} 2');
+    expect(await text()).toContain('polybus_messages_published_total{route="r",sink="a/x"} 1');
+    expect(await text()).not.toContain('sink="b/y"');
+    release.resolve();
+    await expect.poll(() => route.status().counters.acked).toBe(4);
+    const final = await text();
+    expect(final).toContain('polybus_messages_received_total{route="r"} 4');
+    expect(final).toContain('polybus_messages_filtered_total{route="r"} 1');
+    expect(final).toContain('polybus_messages_published_total{route="r",sink="a/x"} 3');
+    expect(final).toContain('polybus_messages_published_total{route="r",sink="b/y"} 2');
+    expect(final).toContain('polybus_inflight_messages{route="r"} 0');
+    expect(final).toContain('polybus_delivery_duration_seconds_count{route="r"} 4');
+    expect((await metrics.received.get()).values).toEqual([{ labels: { route: 'r' }, value: 4 }]);
+  });
+
   it('stop() waits for in-flight messages to be published and acked', async () => {
     const sink = new FakeSink();
     const release = deferred();

@@ -81,6 +81,8 @@ interface Sink {
   readonly when: CompiledExpression | undefined;
   /** The sink's `maxMessageBytes`, read once on first publish (parsing an address per message is costly). */
   maxMessageBytes: number | undefined;
+  /** Messages this sink confirmed (as a route sink; dead-letters count in `deadLettered`). */
+  published: number;
 }
 
 /** A failure that decides the fate of a message. */
@@ -91,6 +93,13 @@ class MessageFailure {
     readonly stage: string,
     readonly attempts: number,
   ) {}
+}
+
+/** A failed publish as a {@link MessageFailure} (publishWithRetry throws those; anything else is wrapped). */
+function asPublishFailure(error: unknown): MessageFailure {
+  return error instanceof MessageFailure
+    ? error
+    : new MessageFailure(error, classifyFailure(error), 'publish', 1);
 }
 
 function makeSink(
@@ -110,6 +119,7 @@ function makeSink(
     batcher: new SinkBatcher(transport, address),
     when,
     maxMessageBytes: undefined,
+    published: 0,
   };
 }
 
@@ -151,15 +161,30 @@ export function createRoute(deps: RouteDependencies): Route {
     acked: 0,
     errors: 0,
   };
-  // Metric children bound once: prom-client hashes a labels object on every call otherwise.
+  // prom-client hashes the labels on every update, bound child or not: the hot path counts in plain
+  // numbers (counters, sink.published, inFlight) and the metrics catch up whenever they are read.
+  const duration = metrics.duration.labels(name);
   const routeMetrics = {
     received: metrics.received.labels(name),
     filtered: metrics.filtered.labels(name),
     deadLettered: metrics.deadLettered.labels(name),
-    duration: metrics.duration.labels(name),
     inflight: metrics.inflight.labels(name),
     published: new Map(sinks.map((sink) => [sink, metrics.published.labels(name, sink.label)])),
   };
+  const reported = { received: 0, filtered: 0, deadLettered: 0, published: new Map<Sink, number>() };
+  metrics.onCollect(() => {
+    // Only what changed, as the per-message updates did: a series appears with its first message.
+    const catchUp = (counter: { inc(value: number): void }, now: number, before: number): number => {
+      if (now > before) counter.inc(now - before);
+      return now;
+    };
+    reported.received = catchUp(routeMetrics.received, counters.received, reported.received);
+    reported.filtered = catchUp(routeMetrics.filtered, counters.filtered, reported.filtered);
+    reported.deadLettered = catchUp(routeMetrics.deadLettered, counters.deadLettered, reported.deadLettered);
+    for (const [sink, child] of routeMetrics.published)
+      reported.published.set(sink, catchUp(child, sink.published, reported.published.get(sink) ?? 0));
+    if (counters.received > 0) routeMetrics.inflight.set(inFlight);
+  });
   const abort = new AbortController();
   let subscription: Subscription | undefined;
   let state: RouteState = 'starting';
@@ -192,7 +217,8 @@ export function createRoute(deps: RouteDependencies): Route {
       );
     }
     for (let attempt = 1; ; attempt++) {
-      await waitWhileReconnecting(sink.transport);
+      // Checked here first: awaiting the helper costs a promise per message even when the sink is up.
+      if (sink.transport.health().state === 'connecting') await waitWhileReconnecting(sink.transport);
       try {
         await sink.batcher.publish(message);
         return attempt;
@@ -231,7 +257,6 @@ export function createRoute(deps: RouteDependencies): Route {
       try {
         await publishWithRetry(deadLetter, letter, 'dead-letter');
         counters.deadLettered++;
-        routeMetrics.deadLettered.inc();
         logger.warn(
           {
             route: name,
@@ -295,7 +320,6 @@ export function createRoute(deps: RouteDependencies): Route {
         stage = 'filter';
         if (!isTruthy(await filter.evaluate(context))) {
           counters.filtered++;
-          routeMetrics.filtered.inc();
           return 'acked';
         }
       }
@@ -316,25 +340,33 @@ export function createRoute(deps: RouteDependencies): Route {
       }
       if (selected.length === 0) {
         counters.filtered++;
-        routeMetrics.filtered.inc();
         return 'acked';
       }
       stage = 'publish';
-      const results = await Promise.allSettled(selected.map((s) => publishWithRetry(s, out, 'publish')));
       let failure: MessageFailure | undefined;
-      results.forEach((result, i) => {
-        const sink = selected[i] as Sink;
-        if (result.status === 'fulfilled') {
+      if (selected.length === 1) {
+        // One sink (the common case): no allSettled array and result objects per message.
+        const sink = selected[0] as Sink;
+        try {
+          await publishWithRetry(sink, out, 'publish');
           counters.published++;
-          routeMetrics.published.get(sink)?.inc();
-        } else {
-          const reason =
-            result.reason instanceof MessageFailure
-              ? result.reason
-              : new MessageFailure(result.reason, classifyFailure(result.reason), 'publish', 1);
-          if (!failure || (reason.kind === 'transport' && failure.kind === 'data')) failure = reason;
+          sink.published++;
+        } catch (error) {
+          failure = asPublishFailure(error);
         }
-      });
+      } else {
+        const results = await Promise.allSettled(selected.map((s) => publishWithRetry(s, out, 'publish')));
+        results.forEach((result, i) => {
+          const sink = selected[i] as Sink;
+          if (result.status === 'fulfilled') {
+            counters.published++;
+            sink.published++;
+          } else {
+            const reason = asPublishFailure(result.reason);
+            if (!failure || (reason.kind === 'transport' && failure.kind === 'data')) failure = reason;
+          }
+        });
+      }
       if (!failure) return 'acked';
       if (abort.signal.aborted && failure.kind === 'transport') return 'left';
       return (await settleFailure(delivery, failure)) ? 'acked' : 'nacked';
@@ -356,16 +388,14 @@ export function createRoute(deps: RouteDependencies): Route {
   const handle = async (delivery: Delivery): Promise<void> => {
     const started = performance.now();
     counters.received++;
-    routeMetrics.received.inc();
     inFlight++;
-    routeMetrics.inflight.inc();
     try {
       const outcome = await processDelivery(delivery);
       if (outcome === 'acked') {
         try {
           await delivery.ack();
           counters.acked++;
-          routeMetrics.duration.observe((performance.now() - started) / 1000);
+          duration.observe((performance.now() - started) / 1000);
         } catch (error) {
           countError('ack');
           logger.warn(
@@ -376,7 +406,6 @@ export function createRoute(deps: RouteDependencies): Route {
       }
     } finally {
       inFlight--;
-      routeMetrics.inflight.dec();
     }
   };
 

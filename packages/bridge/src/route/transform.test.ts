@@ -40,6 +40,18 @@ describe('compileTransform', () => {
     expect(t.needsBody).toBe(false);
   });
 
+  it('gives a frozen message like createMessage does: no key property once the key is removed', async () => {
+    const t = compileTransform({ key: 'undefined', headers: { keep: 'undefined' } });
+    const out = await t.apply(message, expressionContext(message, t.needsBody));
+    expect(Object.isFrozen(out)).toBe(true);
+    expect(Object.isFrozen(out.headers)).toBe(true);
+    expect('key' in out).toBe(false);
+    expect(out).toEqual(
+      createMessage({ id: 'm1', body: message.body, headers: { drop: 'x' }, timestamp: 99 }),
+    );
+    expect(message.headers).toEqual({ keep: 'me', drop: 'x' });
+  });
+
   it('fails with a DataError when the key is not a scalar', async () => {
     const t = compileTransform({ key: 'body' });
     await expect(t.apply(message, expressionContext(message, true))).rejects.toBeInstanceOf(DataError);

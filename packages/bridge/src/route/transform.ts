@@ -1,4 +1,4 @@
-import { CanonicalHeaders, createMessage, DataError, type Message } from '@polybus/core';
+import { CanonicalHeaders, DataError, type Message } from '@polybus/core';
 import { encodeJsonBody } from './body-codec.js';
 import { type CompiledExpression, compileExpression, type ExpressionContext } from './expressions.js';
 
@@ -23,51 +23,53 @@ export interface TransformSpec {
  */
 export function compileTransform(spec: TransformSpec): CompiledTransform {
   const body = spec.body === undefined ? undefined : compileExpression(spec.body);
-  const headers = Object.entries(spec.headers ?? {}).map(
+  const headerExpressions = Object.entries(spec.headers ?? {}).map(
     ([name, source]) => [name, compileExpression(source)] as const,
   );
   const key = spec.key === undefined ? undefined : compileExpression(spec.key);
   const all: CompiledExpression[] = [
     ...(body ? [body] : []),
-    ...headers.map(([, e]) => e),
+    ...headerExpressions.map(([, e]) => e),
     ...(key ? [key] : []),
   ];
   return {
     needsBody: all.some((e) => e.needsBody),
     async apply(message, context) {
-      const out: {
-        id: string;
-        body: Uint8Array;
-        headers: Record<string, string>;
-        key?: string;
-        timestamp: number;
-      } = {
-        id: message.id,
-        body: message.body,
-        headers: { ...message.headers },
-        timestamp: message.timestamp,
-      };
-      if (message.key !== undefined) out.key = message.key;
+      // Built here rather than through createMessage, which would copy and check the headers again:
+      // they are the source message's strings plus the strings set below.
+      const headers: Record<string, string> = { ...message.headers };
+      let bytes = message.body;
+      let outKey = message.key;
       if (body) {
-        out.body = encodeJsonBody(await body.evaluate(context));
-        out.headers[CanonicalHeaders.contentType] = 'application/json';
+        bytes = encodeJsonBody(await body.evaluate(context));
+        headers[CanonicalHeaders.contentType] = 'application/json';
       }
-      for (const [name, expression] of headers) {
+      for (const [name, expression] of headerExpressions) {
         const value = await expression.evaluate(context);
-        if (value === undefined || value === null) delete out.headers[name];
-        else out.headers[name] = typeof value === 'string' ? value : JSON.stringify(value);
+        if (value === undefined || value === null) delete headers[name];
+        else headers[name] = typeof value === 'string' ? value : JSON.stringify(value);
       }
       if (key) {
         const value = await key.evaluate(context);
-        if (value === undefined || value === null) delete out.key;
+        if (value === undefined || value === null) outKey = undefined;
         else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
-          out.key = String(value);
+          outKey = String(value);
         else
           throw new DataError(
             `transform key ${JSON.stringify(key.source)} must yield a string, got ${typeof value}`,
           );
       }
-      return createMessage(out);
+      const out: Message =
+        outKey === undefined
+          ? { id: message.id, body: bytes, headers: Object.freeze(headers), timestamp: message.timestamp }
+          : {
+              id: message.id,
+              body: bytes,
+              headers: Object.freeze(headers),
+              key: outKey,
+              timestamp: message.timestamp,
+            };
+      return Object.freeze(out);
     },
   };
 }
