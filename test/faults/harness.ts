@@ -4,7 +4,7 @@ import { type Address, createMessage, type Delivery, type Transport } from '@pol
 import { requireBroker, uniqueName } from '@polybus/core/testing';
 import { BridgeProcess, writeConfig } from '../helpers/bridge-process.js';
 import { BROKERS, type BrokerName, type BrokerSpec } from './brokers.js';
-import { decodeObserved, encodeObserved, type Observed } from './oracle.js';
+import { decodeObserved, encodeObserved, judge, type Observed, type Verdict } from './oracle.js';
 
 /**
  * Shared machinery of the fault scenarios: the suite's own transports (producer and sink reader),
@@ -36,6 +36,68 @@ export async function openTransport(
 export async function cleanup(): Promise<void> {
   for (const b of bridges.splice(0)) b.kill();
   await Promise.all(transports.splice(0).map((t) => t.close({ timeoutMs: 1000 }).catch(() => undefined)));
+}
+
+/** Stops every bridge still running: SIGTERM (so in-flight work goes back to the source), then SIGKILL. */
+export async function stopBridges(): Promise<void> {
+  await Promise.all(
+    bridges
+      .splice(0)
+      .map((b) => (b.exitCode !== undefined ? undefined : b.stop('SIGTERM', 15_000).catch(() => b.kill()))),
+  );
+}
+
+/** Where a route reads from: broker, address and the group the bridge consumes it with. */
+export interface RouteSource {
+  readonly broker: BrokerName;
+  readonly address: Address;
+  readonly group: string;
+}
+
+/**
+ * Judges a run like {@link judge}; when messages are missing at the sink, first stops the bridges and
+ * reads the source back with the bridge's own group, so a message the route never moved (still
+ * queued, pending or uncommitted at the source) counts as stranded rather than lost. Reading stops
+ * once every missing id was found, after 10 s without a new one (long enough for the suite's
+ * redelivery timeouts: Redis claim 3 s, JetStream ack wait 5 s, Kafka session 6 s), or after 60 s.
+ */
+export async function judgeRoute(
+  sent: readonly Observed[],
+  sink: SinkReader,
+  source: RouteSource,
+): Promise<Verdict> {
+  const held = sink.inSinkOrder();
+  const first = judge(sent, held);
+  if (first.lost === 0) return first;
+  await stopBridges();
+  const seen = new Set(sink.received.map((m) => m.id));
+  const missing = new Set(sent.filter((m) => !seen.has(m.id)).map((m) => m.id));
+  const found = new Set<string>();
+  let lastFound = Date.now();
+  let wake: (() => void) | undefined;
+  const transport = await openTransport(BROKERS[source.broker]);
+  const subscription = await transport.subscribe(
+    source.address,
+    async (d) => {
+      const id = decodeObserved(d.message.body)?.id;
+      if (id !== undefined && missing.has(id) && !found.has(id)) {
+        found.add(id);
+        lastFound = Date.now();
+        if (found.size === missing.size) wake?.();
+      }
+      await d.ack();
+    },
+    { group: source.group, maxInFlight: 512 },
+  );
+  const deadline = Date.now() + 60_000;
+  while (found.size < missing.size && Date.now() < deadline && Date.now() - lastFound < 10_000) {
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      setTimeout(resolve, 500);
+    });
+  }
+  await subscription.close({ timeoutMs: 5_000 }).catch(() => undefined);
+  return judge(sent, held, found);
 }
 
 /** True when every named broker answers (throws with POLYBUS_REQUIRE_BROKERS=1 when one does not). */
@@ -106,9 +168,23 @@ function publishSlice(
   );
 }
 
+/**
+ * Where a delivery sits in the sink (Kafka partition and offset, JetStream stream sequence, Redis
+ * stream entry id) as a sortable pair, or undefined where the broker gives none (RabbitMQ).
+ */
+function sinkPosition(d: Delivery): readonly [bigint, bigint] | undefined {
+  const { partition, offset, streamId } = d.source;
+  if (partition !== undefined && offset !== undefined) return [BigInt(partition), BigInt(offset)];
+  if (offset !== undefined && /^\d+$/.test(offset)) return [0n, BigInt(offset)];
+  const entry = streamId === undefined ? undefined : /^(\d+)-(\d+)$/.exec(streamId);
+  return entry ? [BigInt(entry[1]!), BigInt(entry[2]!)] : undefined;
+}
+
 /** The suite's reader on a sink address: a consumer group that records every delivery in arrival order. */
 export class SinkReader {
   readonly received: Observed[] = [];
+  /** Sink position of each of `received` (same index), where the broker gives one. */
+  readonly #positions: (readonly [bigint, bigint] | undefined)[] = [];
   readonly deliveries: {
     id: string;
     observed: Observed | undefined;
@@ -116,6 +192,8 @@ export class SinkReader {
     body: Uint8Array;
   }[] = [];
   readonly #distinct = new Set<string>();
+  /** When the last new id arrived (or the reader opened). */
+  #lastNewAt = Date.now();
   #waiters: (() => void)[] = [];
 
   /** Distinct ids seen. */
@@ -138,7 +216,11 @@ export class SinkReader {
     const observed = decodeObserved(d.message.body);
     if (observed) {
       this.received.push(observed);
-      this.#distinct.add(observed.id);
+      this.#positions.push(sinkPosition(d));
+      if (!this.#distinct.has(observed.id)) {
+        this.#distinct.add(observed.id);
+        this.#lastNewAt = Date.now();
+      }
     }
     if (keep)
       this.deliveries.push({
@@ -149,6 +231,32 @@ export class SinkReader {
       });
     await d.ack();
     for (const w of this.#waiters.splice(0)) w();
+  }
+
+  /**
+   * What the sink holds, in the sink's own order: sorted by position and with each position once,
+   * when the broker gives positions for every delivery; else {@link received} as it arrived. So the
+   * checker's own redeliveries (its connection froze or restarted with the broker) count neither as
+   * duplicates nor as reorders: those describe the bridge, not the checker.
+   */
+  inSinkOrder(): Observed[] {
+    const positions = this.#positions;
+    if (positions.some((p) => p === undefined)) return this.received;
+    const order = this.received.map((_, i) => i);
+    const at = (i: number) => positions[i]!;
+    order.sort((a, b) => {
+      const [pa, oa] = at(a);
+      const [pb, ob] = at(b);
+      return pa === pb ? (oa < ob ? -1 : oa > ob ? 1 : 0) : pa < pb ? -1 : 1;
+    });
+    const out: Observed[] = [];
+    let last: readonly [bigint, bigint] | undefined;
+    for (const i of order) {
+      const p = at(i);
+      if (last === undefined || last[0] !== p[0] || last[1] !== p[1]) out.push(this.received[i]!);
+      last = p;
+    }
+    return out;
   }
 
   /** Resolves once `predicate` holds (checked on every delivery); rejects after `timeoutMs`. */
@@ -172,11 +280,17 @@ export class SinkReader {
     });
   }
 
-  /** Waits for `count` distinct ids, then `settleMs` more for late duplicates. */
-  async waitDistinct(count: number, timeoutMs: number, settleMs = 1500): Promise<void> {
-    await this.until(() => this.distinct >= count, timeoutMs, `${count} distinct messages`).catch(
-      () => undefined,
-    );
+  /**
+   * Waits for `count` distinct ids, then `settleMs` more for late duplicates. With `idleMs`, also
+   * stops once no new id arrived for that long (for sinks that may rightly lose some, e.g. a Redis
+   * restart without persistence, so the wait does not run to `timeoutMs`).
+   */
+  async waitDistinct(count: number, timeoutMs: number, settleMs = 1500, idleMs?: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.distinct < count && Date.now() < deadline) {
+      if (idleMs !== undefined && Date.now() - this.#lastNewAt >= idleMs) break;
+      await sleep(250);
+    }
     await sleep(settleMs);
   }
 }

@@ -23,6 +23,13 @@ describe('judge', () => {
     expect(v.lostSample).toEqual(['a2', 'a3']);
   });
 
+  it('counts missing messages found still waiting at the source as stranded, not lost', () => {
+    const v = judge(sent, [sent[0]!, sent[3]!], new Set(['a3', 'zz']));
+    expect(v).toMatchObject({ lost: 1, stranded: 1, lostSample: ['a2'] });
+    // A message both delivered and read back at the source (a redelivery) is neither.
+    expect(judge(sent, sent, new Set(['a1']))).toMatchObject({ lost: 0, stranded: 0 });
+  });
+
   it('counts duplicates without calling a redelivery a reorder', () => {
     const v = judge(sent, [sent[0]!, sent[1]!, sent[0]!, sent[1]!, sent[2]!, sent[3]!]);
     expect(v).toMatchObject({ duplicated: 2, reordered: 0, lost: 0, received: 6 });

@@ -19,8 +19,13 @@ export interface Verdict {
   readonly received: number;
   /** Distinct sent messages seen at the sink. */
   readonly delivered: number;
-  /** Sent messages never seen at the sink. */
+  /** Sent messages neither seen at the sink nor still waiting at the source. */
   readonly lost: number;
+  /**
+   * Sent messages not seen at the sink but found still waiting at the source after the run: not lost,
+   * but the route did not move them (a stall). 0 when the source was not read back.
+   */
+  readonly stranded: number;
   /** Deliveries beyond the first of a message. */
   readonly duplicated: number;
   /**
@@ -34,8 +39,16 @@ export interface Verdict {
   readonly lostSample: readonly string[];
 }
 
-/** Compares `sent` (confirmed by the producer) with `received` (in sink arrival order). */
-export function judge(sent: readonly Observed[], received: readonly Observed[]): Verdict {
+/**
+ * Compares `sent` (confirmed by the producer) with `received` (in sink arrival order). `leftAtSource`
+ * holds the ids read back from the source after the run (see the harness's `judgeRoute`): those of
+ * them the sink never saw count as stranded rather than lost.
+ */
+export function judge(
+  sent: readonly Observed[],
+  received: readonly Observed[],
+  leftAtSource: ReadonlySet<string> = new Set(),
+): Verdict {
   const sentIds = new Set(sent.map((m) => m.id));
   const seen = new Set<string>();
   const highestSeqByKey = new Map<string, number>();
@@ -56,12 +69,14 @@ export function judge(sent: readonly Observed[], received: readonly Observed[]):
     if (highest !== undefined && m.seq < highest) reordered++;
     else highestSeqByKey.set(m.key, m.seq);
   }
-  const lostIds = [...sentIds].filter((id) => !seen.has(id));
+  const missing = [...sentIds].filter((id) => !seen.has(id));
+  const lostIds = missing.filter((id) => !leftAtSource.has(id));
   return {
     sent: sentIds.size,
     received: received.length,
     delivered: seen.size,
     lost: lostIds.length,
+    stranded: missing.length - lostIds.length,
     duplicated,
     reordered,
     unexpected,

@@ -24,6 +24,8 @@ export interface ReportRow {
   readonly sent: number;
   readonly received: number;
   readonly lost: number;
+  /** Sent, never delivered, but still waiting at the source after the run (a stall, not a loss). */
+  readonly stranded: number;
   readonly duplicated: number;
   readonly reordered: number;
   readonly unexpected: number;
@@ -56,9 +58,15 @@ export interface RowInput {
   readonly seed: number;
 }
 
-/** Writes one row into `.results/` and returns the names of the checks that failed (assert it is empty). */
+/**
+ * Writes one row into `.results/` and returns the names of the checks that failed (assert it is
+ * empty). Messages left at the source fail the row whatever the scenario checks: nothing was lost,
+ * but the route stopped moving them.
+ */
 export function recordRow(input: RowInput): string[] {
   const v = input.verdict;
+  const checks =
+    v && v.stranded > 0 ? { ...input.checks, 'nothing left unmoved at the source': false } : input.checks;
   const row: ReportRow = {
     scenario: input.scenario,
     title: input.title,
@@ -66,15 +74,22 @@ export function recordRow(input: RowInput): string[] {
     sent: v?.sent ?? 0,
     received: v?.received ?? 0,
     lost: v?.lost ?? 0,
+    stranded: v?.stranded ?? 0,
     duplicated: v?.duplicated ?? 0,
     reordered: v?.reordered ?? 0,
     unexpected: v?.unexpected ?? 0,
     peakRssMb: Math.round(((input.peakRssBytes ?? 0) / 1024 / 1024) * 10) / 10,
     recoverySeconds: input.recoveryMs == null ? null : Math.round(input.recoveryMs / 100) / 10,
     durationSeconds: Math.round((Date.now() - input.startedAt) / 100) / 10,
-    checks: input.checks,
-    passed: Object.values(input.checks).every(Boolean),
-    notes: [input.notes, v && v.lost > 0 ? `lost sample: ${v.lostSample.join(', ')}` : undefined]
+    checks,
+    passed: Object.values(checks).every(Boolean),
+    notes: [
+      input.notes,
+      v && v.lost > 0 ? `lost sample: ${v.lostSample.join(', ')}` : undefined,
+      v && v.stranded > 0
+        ? `${v.stranded} never delivered but still at the source when read back`
+        : undefined,
+    ]
       .filter(Boolean)
       .join('; '),
     scale: input.scale,
@@ -84,7 +99,7 @@ export function recordRow(input: RowInput): string[] {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = `${String(row.scenario).padStart(2, '0')}-${row.case.replace(/[^a-zA-Z0-9.-]+/g, '_')}.json`;
   writeFileSync(join(RESULTS_DIR, file), `${JSON.stringify(row, null, 2)}\n`);
-  return Object.entries(input.checks)
+  return Object.entries(checks)
     .filter(([, ok]) => !ok)
     .map(([name]) => name);
 }
@@ -129,11 +144,11 @@ const num = (n: number) => n.toLocaleString('en-US');
 export function renderDoc(rows: readonly ReportRow[]): string {
   const scales = [...new Set(rows.map((r) => r.scale))].sort();
   const table = [
-    '| # | scenario | case | sent | received | lost | dup | reord | peak RSS MiB | recovery s | time s | scale | result |',
-    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| # | scenario | case | sent | received | lost | left at source | dup | reord | peak RSS MiB | recovery s | time s | scale | result |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     ...rows.map(
       (r) =>
-        `| ${r.scenario} | ${r.title} | ${r.case} | ${num(r.sent)} | ${num(r.received)} | ${num(r.lost)} | ${num(r.duplicated)} | ${num(r.reordered)} | ${r.peakRssMb || '–'} | ${r.recoverySeconds ?? '–'} | ${r.durationSeconds} | ${r.scale} | ${
+        `| ${r.scenario} | ${r.title} | ${r.case} | ${num(r.sent)} | ${num(r.received)} | ${num(r.lost)} | ${num(r.stranded ?? 0)} | ${num(r.duplicated)} | ${num(r.reordered)} | ${r.peakRssMb || '–'} | ${r.recoverySeconds ?? '–'} | ${r.durationSeconds} | ${r.scale} | ${
           r.passed
             ? 'pass'
             : `**FAIL**: ${Object.entries(r.checks)
@@ -164,7 +179,10 @@ Generated ${new Date().toISOString()} by \`npm run test:faults\`. Scale${scales.
       .at(-1) ?? '–'
   }.
 "sent" counts distinct messages the producer had confirmed, "received" every delivery the sink reader saw (duplicates
-included), "dup" deliveries beyond the first, "reord" first deliveries that arrived after a later message of their key.
+included), "lost" confirmed messages that reached neither the sink nor stayed at the source, "left at source" messages the
+sink never saw that were read back from the source afterwards (read only when some were missing: a stall, which fails the
+row, but not a loss), "dup" deliveries beyond the first, "reord" first deliveries that arrived after a later message of
+their key.
 
 ${table}
 

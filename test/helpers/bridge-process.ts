@@ -69,6 +69,8 @@ export class BridgeProcess {
   #partial = '';
   #waiters: Array<() => void> = [];
   readonly exited: Promise<number | null>;
+  /** The exit code once the process has exited (null when killed by a signal), undefined while it runs. */
+  exitCode: number | null | undefined;
   port: number | undefined;
 
   private constructor(readonly child: ChildProcessWithoutNullStreams) {
@@ -89,6 +91,8 @@ export class BridgeProcess {
     });
     this.exited = new Promise((resolvePromise) =>
       child.on('close', (code) => {
+        // Set before waking: a waiter checking for the exit must see it now, not a microtask later.
+        this.exitCode = code;
         this.#wake();
         resolvePromise(code);
       }),
@@ -106,17 +110,13 @@ export class BridgeProcess {
       env: { ...process.env, ...options.env },
     });
     const bridge = new BridgeProcess(child);
-    let exitCode: number | null | undefined;
-    void bridge.exited.then((code) => {
-      exitCode = code;
-    });
     await bridge.until(
-      () => bridge.stderr.includes('"msg":"bridge running"') || exitCode !== undefined,
+      () => bridge.stderr.includes('"msg":"bridge running"') || bridge.exitCode !== undefined,
       options.timeoutMs ?? 30_000,
       'bridge running',
     );
-    if (exitCode !== undefined)
-      throw new Error(`bridge exited with ${exitCode} during startup:\n${bridge.stderr}`);
+    if (bridge.exitCode !== undefined)
+      throw new Error(`bridge exited with ${bridge.exitCode} during startup:\n${bridge.stderr}`);
     return bridge;
   }
 

@@ -5,6 +5,7 @@ import {
   bridgeYaml,
   brokersUp,
   cleanup,
+  judgeRoute,
   makeObserved,
   openTransport,
   produce,
@@ -16,7 +17,6 @@ import {
   startBridge,
   uniqueName,
 } from '../harness.js';
-import { judge } from '../oracle.js';
 import { recordRow } from '../report.js';
 
 /** Scenario 1: a clean transfer per source broker — the sink holds exactly the source set, once each. */
@@ -46,7 +46,11 @@ describe.runIf(up)('1 baseline', () => {
         batch: 500,
       });
       await sink.waitDistinct(sent.length, 300_000);
-      const verdict = judge(sent, sink.received);
+      const verdict = await judgeRoute(sent, sink, {
+        broker: from,
+        address: BROKERS[from].address(`${name}-src`),
+        group: 'bridge',
+      });
       const failed = recordRow({
         scenario: 1,
         title: 'baseline',

@@ -7,6 +7,7 @@ import {
   bridgeYaml,
   brokersUp,
   cleanup,
+  judgeRoute,
   makeObserved,
   openTransport,
   prng,
@@ -19,7 +20,6 @@ import {
   startBridge,
   uniqueName,
 } from '../harness.js';
-import { judge } from '../oracle.js';
 import { recordRow } from '../report.js';
 
 /**
@@ -74,7 +74,11 @@ describe.runIf(up)('2 kill -9 of the bridge', () => {
       }
       const sent = await producing;
       await sink.waitDistinct(sent.length, 240_000, 3000);
-      const verdict = judge(sent, sink.received);
+      const verdict = await judgeRoute(sent, sink, {
+        broker: from,
+        address: BROKERS[from].address(`${name}-src`),
+        group: 'bridge',
+      });
       const ordered = BROKERS[from].orderedPerKey && BROKERS[to].orderedPerKey;
       const checks: Record<string, boolean> = {
         '0 lost': verdict.lost === 0 && verdict.unexpected === 0,

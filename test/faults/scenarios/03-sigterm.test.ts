@@ -6,6 +6,7 @@ import {
   bridgeYaml,
   brokersUp,
   cleanup,
+  judgeRoute,
   makeObserved,
   openTransport,
   produce,
@@ -17,7 +18,6 @@ import {
   startBridge,
   uniqueName,
 } from '../harness.js';
-import { judge } from '../oracle.js';
 import { recordRow } from '../report.js';
 
 /**
@@ -62,7 +62,11 @@ describe.runIf(up)('3 SIGTERM under load', () => {
       const atStop = sink.distinct;
       bridge = await startBridge(config);
       await sink.waitDistinct(sent.length, 240_000, 3000);
-      const verdict = judge(sent, sink.received);
+      const verdict = await judgeRoute(sent, sink, {
+        broker: from,
+        address: BROKERS[from].address(`${name}-src`),
+        group: 'bridge',
+      });
       const failed = recordRow({
         scenario: 3,
         title: 'SIGTERM under load',

@@ -6,6 +6,7 @@ import {
   bridgeYaml,
   brokersUp,
   cleanup,
+  judgeRoute,
   makeObserved,
   openTransport,
   poll,
@@ -19,7 +20,6 @@ import {
   startBridge,
   uniqueName,
 } from '../harness.js';
-import { judge } from '../oracle.js';
 import { recordRow } from '../report.js';
 import { TcpProxy } from '../tcp-proxy.js';
 
@@ -143,7 +143,11 @@ describe.runIf(up)('4 source broker restarted', () => {
         from === 'redis' && how === 'restart' ? before.filter((m) => !seen.has(m.id)) : [];
       const sent =
         from === 'redis' ? [...before.filter((m) => seen.has(m.id)), ...after] : [...before, ...after];
-      const verdict = judge(sent, sink.received);
+      const verdict = await judgeRoute(sent, sink, {
+        broker: from,
+        address: BROKERS[from].address(`${name}-src`),
+        group: 'bridge',
+      });
       const failed = recordRow({
         scenario: 4,
         title: 'source restarted / cut',

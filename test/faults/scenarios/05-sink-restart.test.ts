@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { PAIRS } from '../brokers.js';
 import { brokersUpAll, DISRUPTIVE, restartBroker } from '../disrupt.js';
@@ -6,6 +8,7 @@ import {
   bridgeYaml,
   brokersUp,
   cleanup,
+  judgeRoute,
   makeObserved,
   openTransport,
   produce,
@@ -17,8 +20,7 @@ import {
   startBridge,
   uniqueName,
 } from '../harness.js';
-import { judge } from '../oracle.js';
-import { recordRow } from '../report.js';
+import { RESULTS_DIR, recordRow } from '../report.js';
 
 /**
  * Scenario 5 (disruptive): each sink broker restarted mid-stream. Publishes the sink did not confirm
@@ -72,8 +74,14 @@ describe.runIf(up)('5 sink broker restarted', () => {
           resumedMs = Date.now() - backAt;
         })
         .catch(() => undefined);
-      await sink.waitDistinct(COUNT, 240_000, 3000);
-      const verdict = judge(sent, sink.received);
+      // A Redis sink may rightly lose what it confirmed before the restart: stop waiting once nothing new
+      // came for 20 s instead of running to the timeout (the verdict then says how many are missing).
+      await sink.waitDistinct(COUNT, 240_000, 3000, to === 'redis' ? 20_000 : undefined);
+      const verdict = await judgeRoute(sent, sink, {
+        broker: from,
+        address: BROKERS[from].address(`${name}-src`),
+        group: 'bridge',
+      });
       const allowed = to === 'redis' ? READ_WINDOW : 0;
       const failed = recordRow({
         scenario: 5,
@@ -92,6 +100,19 @@ describe.runIf(up)('5 sink broker restarted', () => {
         scale: SCALE,
         seed: SEED,
       });
+      if (failed.length > 0 || process.env.POLYBUS_FAULT_KEEP_LOGS === '1') {
+        // The bridge's own log and its view of the routes, for whoever reads the failure (kept beside
+        // the result rows).
+        const views = await Promise.all(
+          ['/routes', '/health/ready', '/metrics'].map(async (path) => {
+            const answer = await bridge
+              .get(path)
+              .catch((error: unknown) => ({ status: 0, text: String(error) }));
+            return `==== GET ${path} -> ${answer.status}\n${answer.text}\n`;
+          }),
+        );
+        writeFileSync(join(RESULTS_DIR, `05-${name}.bridge.log`), `${bridge.stderr}\n${views.join('')}`);
+      }
       expect(failed).toEqual([]);
     });
   }

@@ -6,6 +6,7 @@ import {
   bridgeYaml,
   brokersUp,
   cleanup,
+  judgeRoute,
   makeObserved,
   openTransport,
   produce,
@@ -18,7 +19,6 @@ import {
   startBridge,
   uniqueName,
 } from '../harness.js';
-import { judge } from '../oracle.js';
 import { recordRow } from '../report.js';
 import { TcpProxy } from '../tcp-proxy.js';
 
@@ -141,7 +141,11 @@ describe.runIf(up)('6 sink broker frozen', () => {
         })
         .catch(() => undefined);
       await sink.waitDistinct(COUNT, 300_000, 3000);
-      const verdict = judge(sent, sink.received);
+      const verdict = await judgeRoute(sent, sink, {
+        broker: from,
+        address: BROKERS[from].address(`${name}-src`),
+        group: 'bridge',
+      });
       const ackedWhileFrozen = (ackedLate?.counters.acked ?? 0) - (ackedEarly?.counters.acked ?? 0);
       const publishedWhileFrozen =
         (ackedLate?.counters.published ?? 0) - (ackedEarly?.counters.published ?? 0);

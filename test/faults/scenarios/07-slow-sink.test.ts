@@ -5,6 +5,7 @@ import {
   bridgeYaml,
   brokersUp,
   cleanup,
+  judgeRoute,
   makeObserved,
   openTransport,
   produce,
@@ -17,7 +18,6 @@ import {
   startBridge,
   uniqueName,
 } from '../harness.js';
-import { judge } from '../oracle.js';
 import { recordRow } from '../report.js';
 import { TcpProxy } from '../tcp-proxy.js';
 
@@ -84,7 +84,11 @@ describe.runIf(up)('7 slow sink', () => {
     const peakSlow = rss.peak;
     proxy.delayReplies(0);
     await sink.waitDistinct(sent.length, 300_000);
-    const verdict = judge(sent, sink.received);
+    const verdict = await judgeRoute(sent, sink, {
+      broker: 'amqp',
+      address: BROKERS.amqp.address(`${name}-src`),
+      group: 'bridge',
+    });
     const failed = recordRow({
       scenario: 7,
       title: 'slow sink',

@@ -6,6 +6,7 @@ import {
   bridgeYaml,
   brokersUp,
   cleanup,
+  judgeRoute,
   makeObserved,
   openTransport,
   poll,
@@ -19,7 +20,6 @@ import {
   startBridge,
   uniqueName,
 } from '../harness.js';
-import { judge } from '../oracle.js';
 import { recordRow } from '../report.js';
 import { TcpProxy } from '../tcp-proxy.js';
 
@@ -103,7 +103,11 @@ describe.runIf(up)('8 sink permanently down', () => {
         () => undefined,
       );
       const readyAfter = (await bridge.get('/health/ready')).status;
-      const verdict = judge(sent, sink.received);
+      const verdict = await judgeRoute(sent, sink, {
+        broker: 'amqp',
+        address: BROKERS.amqp.address(`${name}-src`),
+        group: 'bridge',
+      });
       const failed = recordRow({
         scenario: 8,
         title: 'sink permanently down',

@@ -7,6 +7,7 @@ import {
   bridgeYaml,
   brokersUp,
   cleanup,
+  judgeRoute,
   makeObserved,
   openTransport,
   produce,
@@ -18,7 +19,6 @@ import {
   startBridge,
   uniqueName,
 } from '../harness.js';
-import { judge } from '../oracle.js';
 import { recordRow } from '../report.js';
 
 /**
@@ -75,7 +75,11 @@ describe.runIf(up)('10 several bridges on one group', () => {
       const recoveryMs = Date.now() - killedAt;
       const sent = await producing;
       await sink.waitDistinct(sent.length, 240_000, 3000);
-      const verdict = judge(sent, sink.received);
+      const verdict = await judgeRoute(sent, sink, {
+        broker: from,
+        address: BROKERS[from].address(`${name}-src`),
+        group: 'bridge',
+      });
       const moved = bridges.map((_, i) => movedBy(`b${i}`));
       const failed = recordRow({
         scenario: 10,

@@ -6,6 +6,7 @@ import {
   bridgeYaml,
   brokersUp,
   cleanup,
+  judgeRoute,
   makeObserved,
   openTransport,
   poll,
@@ -101,7 +102,11 @@ describe.runIf(up)('11 connection kill and unroutable publish', () => {
         30_000,
         'no pending entries',
       ).catch(() => undefined);
-      const verdict = judge(sent, sink.received);
+      const verdict = await judgeRoute(sent, sink, {
+        broker: 'redis',
+        address: BROKERS.redis.address(`${name}-src`),
+        group: 'bridge',
+      });
       const failed = recordRow({
         scenario: 11,
         title: 'Redis CLIENT KILL of the reader',
