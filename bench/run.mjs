@@ -114,7 +114,12 @@ async function main() {
     git: gitFacts(repoDir),
     brokers: versions,
     settings: { ...settings, pairs: settings.pairs.map((p) => p.id), bodyBytes: 1024 },
-    note: 'Shared machine: other engineers ran tests against the same brokers during this run. Baseline and polybus runs are interleaved per pair so drift affects both sides alike.',
+    note: [
+      process.env.BENCH_NOTE,
+      'Baseline and polybus runs are interleaved per pair so drift of the machine affects both sides alike.',
+    ]
+      .filter(Boolean)
+      .join(' '),
     summary: summarise(runs, settings),
     runs,
     profile,

@@ -26,6 +26,7 @@ function int(name, fallback) {
  * - BENCH_COUNT_BATCHES: 1 preloads lib/count-batches.cjs into both pipes (kafkajs messages per send)
  * - BENCH_CONNECTION_OPTIONS: JSON adapter options per broker for the bridge's connections, e.g.
  *   '{"nats":{"confirmAcks":false}}' (default none: the adapters' defaults)
+ * - BENCH_NOTE: a sentence about the conditions of the run (e.g. "other tests ran meanwhile"), kept in the results
  * - BENCH_TAG: writes bench/results/<date>-<tag>.json and leaves docs/performance.md alone (a
  *   supplementary run, e.g. more Kafka partitions); the next untagged run lists it
  */
