@@ -51,6 +51,26 @@ describe('mapKafkaError', () => {
     expect(e.cause).toBe(wrapped);
   });
 
+  it('keeps a leader change retriable after kafkajs gave up on it, whatever flag the wrapper carries', () => {
+    // kafkajs gives a stored protocol error retriable:false once its own retries are exhausted; seen
+    // right after a broker restart. Dead-lettering a healthy message for that would be wrong.
+    for (const type of ['NOT_LEADER_FOR_PARTITION', 'LEADER_NOT_AVAILABLE', 'REQUEST_TIMED_OUT']) {
+      const wrapped = new KafkaJSNumberOfRetriesExceeded(protocol(type, false), {
+        retryCount: 5,
+        retryTime: 100,
+      });
+      expect(mapKafkaError(wrapped, ctx).retriable, type).toBe(true);
+    }
+    const untyped = new KafkaJSNumberOfRetriesExceeded(new Error('metadata not loaded'), {
+      retryCount: 5,
+      retryTime: 100,
+    });
+    expect(mapKafkaError(untyped, ctx).retriable).toBe(true);
+    expect(mapKafkaError(new kafkajs.KafkaJSNonRetriableError('invalid argument'), ctx).retriable).toBe(
+      false,
+    );
+  });
+
   it('maps network failures and timeouts to a retriable ConnectionError', () => {
     const down = mapKafkaError(new KafkaJSConnectionError('Connection error: ECONNREFUSED'), ctx);
     expect(down).toBeInstanceOf(ConnectionError);

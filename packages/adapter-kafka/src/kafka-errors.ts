@@ -35,6 +35,33 @@ const CONNECTION_ERRORS = new Set([
 ]);
 
 const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+/**
+ * Protocol errors that describe a passing cluster state (leader moves, elections, replicas catching
+ * up, coordinator changes): retriable whatever flag the wrapper around them carries, since kafkajs
+ * marks everything it stopped retrying as non-retriable.
+ */
+const TRANSIENT_TYPES = new Set([
+  'NOT_LEADER_FOR_PARTITION',
+  'NOT_LEADER_OR_FOLLOWER',
+  'LEADER_NOT_AVAILABLE',
+  'PREFERRED_LEADER_NOT_AVAILABLE',
+  'ELIGIBLE_LEADERS_NOT_AVAILABLE',
+  'FENCED_LEADER_EPOCH',
+  'UNKNOWN_LEADER_EPOCH',
+  'NOT_ENOUGH_REPLICAS',
+  'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+  'REQUEST_TIMED_OUT',
+  'NETWORK_EXCEPTION',
+  'KAFKA_STORAGE_ERROR',
+  'NOT_CONTROLLER',
+  'COORDINATOR_NOT_AVAILABLE',
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'NOT_COORDINATOR',
+  'REBALANCE_IN_PROGRESS',
+  'OFFSET_NOT_AVAILABLE',
+  'CONCURRENT_TRANSACTIONS',
+  'THROTTLING_QUOTA_EXCEEDED',
+]);
 const BAD_TOPIC = new Set(['INVALID_TOPIC_EXCEPTION', 'TOPIC_AUTHORIZATION_FAILED']);
 
 /** The innermost error of a kafkajs retry / wrapper chain that carries a protocol `type`, else the innermost. */
@@ -54,7 +81,8 @@ function rootCause(error: unknown): KafkaJsLikeError {
  * {@link PolybusError}: too-large records to {@link MessageTooLargeError}, unknown topics (when
  * topics are not auto-created) and invalid topic names to {@link AddressError}, connection and
  * timeout failures to a retriable {@link ConnectionError}, and any other broker error to a
- * {@link BrokerError} retriable as kafkajs says. A PolybusError passes through. Pure; never throws.
+ * {@link BrokerError}, retriable unless Kafka declares the error permanent (a leader change after
+ * kafkajs exhausted its own retries is still retriable). A PolybusError passes through. Pure; never throws.
  */
 export function mapKafkaError(error: unknown, context: KafkaErrorContext): PolybusError {
   if (isPolybusError(error)) return error;
@@ -76,6 +104,17 @@ export function mapKafkaError(error: unknown, context: KafkaErrorContext): Polyb
   if (names.some((n) => n !== undefined && CONNECTION_ERRORS.has(n))) {
     return new ConnectionError(message, { cause: error, details });
   }
-  const retriable = root?.retriable ?? outer.retriable ?? outer.name === 'KafkaJSNumberOfRetriesExceeded';
-  return new BrokerError(message, { cause: error, details, retriable });
+  return new BrokerError(message, { cause: error, details, retriable: isRetriable(root) });
+}
+
+/**
+ * Whether the failure may pass if the operation is repeated: transient cluster states always; other
+ * protocol errors as Kafka's error table says (kafkajs copies it onto the error); errors without a
+ * protocol type (client-side state such as stale metadata) are assumed transient. The flag on a
+ * `KafkaJSNumberOfRetriesExceeded` wrapper is never used: it says kafkajs gave up, not that the
+ * broker refused for good.
+ */
+function isRetriable(root: KafkaJsLikeError | undefined): boolean {
+  if (root?.type !== undefined) return TRANSIENT_TYPES.has(root.type) || root.retriable === true;
+  return root?.name === 'KafkaJSNumberOfRetriesExceeded' ? true : (root?.retriable ?? true);
 }

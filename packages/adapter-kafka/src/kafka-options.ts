@@ -21,9 +21,12 @@ export const kafkaOptionsSchema = z.strictObject({
   heartbeatIntervalMs: z.number().int().positive().default(3_000),
   /** How often acked offsets are committed (also on rebalance and close). */
   commitIntervalMs: z.number().int().positive().default(1_000),
-  /** Pause before a nacked message is read again when the nack gives no `delayMs`. */
+  /** How long a nacked message (and its key) waits before it is delivered again when the nack gives no `delayMs`. */
   nackBackoffMs: z.number().int().min(0).default(50),
-  /** Longest a fetch waits on the broker for new records. */
+  /**
+   * Longest a fetch waits on the broker for new records. Also the longest a batch waits for room in
+   * its partition's full buffer (at most `heartbeatIntervalMs`) before that partition is paused.
+   */
   fetchMaxWaitMs: z.number().int().positive().default(500),
   /** TCP connect timeout. */
   connectionTimeoutMs: z.number().int().positive().default(3_000),

@@ -76,4 +76,23 @@ describe('kafka record mapping', () => {
     expect(m.timestamp).toBe(1_700_000_000_000);
     expect(Object.isFrozen(m)).toBe(true);
   });
+
+  it('gives records without user headers frozen empty headers (only message-id, or none)', () => {
+    const withId = fromKafkaRecord('t', 0, received({ headers: { 'message-id': Buffer.from('m-1') } }));
+    const bare = fromKafkaRecord('t', 0, received({ headers: {} }));
+    expect(withId.id).toBe('m-1');
+    for (const m of [withId, bare]) {
+      expect(m.headers).toEqual({});
+      expect(Object.isFrozen(m.headers)).toBe(true);
+    }
+    const withUser = fromKafkaRecord(
+      't',
+      0,
+      received({ headers: { 'message-id': Buffer.from('m-2'), a: 'x' } }),
+    );
+    expect(withUser.headers).toEqual({ a: 'x' });
+    expect(bare.headers, 'an empty result is not shared with one that has headers').not.toBe(
+      withUser.headers,
+    );
+  });
 });

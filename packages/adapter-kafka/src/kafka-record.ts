@@ -19,6 +19,9 @@ export function toKafkaRecord(message: Message): KafkaRecordInput {
   };
 }
 
+/** The headers of every record that carries none besides `message-id`: one shared frozen object. */
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
 function headerText(value: IHeaders[string]): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (Array.isArray(value)) return headerText(value[value.length - 1]);
@@ -32,26 +35,43 @@ function headerText(value: IHeaders[string]): string | undefined {
  * a null value (tombstone) is an empty body. Pure.
  */
 export function fromKafkaRecord(topic: string, partition: number, record: KafkaMessage): Message {
-  const headers: Record<string, string> = {};
+  let headers: Record<string, string> | undefined;
   let id: string | undefined;
-  for (const [name, raw] of Object.entries(record.headers ?? {})) {
-    const value = headerText(raw);
-    if (value === undefined) continue;
-    if (name === CanonicalHeaders.messageId) id = value;
-    else headers[name] = value;
+  const raw = record.headers;
+  // for...in rather than Object.entries: no entries array and no pair per header on every record.
+  if (raw !== undefined && raw !== null) {
+    for (const name in raw) {
+      if (!Object.hasOwn(raw, name)) continue;
+      const value = headerText(raw[name]);
+      if (value === undefined) continue;
+      if (name === CanonicalHeaders.messageId) id = value;
+      else {
+        headers ??= {};
+        headers[name] = value;
+      }
+    }
   }
+  const frozenHeaders = headers === undefined ? NO_HEADERS : Object.freeze(headers);
+  const value = record.value;
   const body =
-    record.value === null
-      ? new Uint8Array(0)
-      : new Uint8Array(record.value.buffer, record.value.byteOffset, record.value.byteLength);
+    value === null ? new Uint8Array(0) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   const timestamp = Number(record.timestamp);
-  const base = {
-    id: id !== undefined && id !== '' ? id : `${topic}-${partition}-${record.offset}`,
-    body,
-    headers: Object.freeze(headers),
-    timestamp: Number.isFinite(timestamp) ? timestamp : Date.now(),
-  };
+  const key = record.key;
+  // Built in one literal per shape (no spread of a temporary object into a copy).
   const message: Message =
-    record.key === null || record.key === undefined ? base : { ...base, key: record.key.toString('utf8') };
+    key === null || key === undefined
+      ? {
+          id: id !== undefined && id !== '' ? id : `${topic}-${partition}-${record.offset}`,
+          body,
+          headers: frozenHeaders,
+          timestamp: Number.isFinite(timestamp) ? timestamp : Date.now(),
+        }
+      : {
+          id: id !== undefined && id !== '' ? id : `${topic}-${partition}-${record.offset}`,
+          body,
+          headers: frozenHeaders,
+          timestamp: Number.isFinite(timestamp) ? timestamp : Date.now(),
+          key: key.toString('utf8'),
+        };
   return Object.freeze(message);
 }

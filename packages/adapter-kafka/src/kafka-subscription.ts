@@ -10,15 +10,26 @@ import {
   type Subscription,
   TimeoutError,
 } from '@polybus/core';
-import type { Admin, Consumer, EachMessagePayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { KafkaTransportOptions } from './kafka-options.js';
 import { fromKafkaRecord } from './kafka-record.js';
 import { OffsetTracker } from './offset-tracker.js';
-import { PartitionLanes } from './partition-lanes.js';
+import { PartitionLanes, type TakenRecord } from './partition-lanes.js';
+import { RecordDelivery, type RecordSettler } from './record-delivery.js';
 
-/** Records buffered per partition before it is paused, and the level at which it resumes. */
-const LANE_HIGH_WATER = 32;
-const LANE_LOW_WATER = 8;
+/** Fewest records buffered per partition before it counts as full (more with a larger maxInFlight). */
+const MIN_LANE_HIGH_WATER = 32;
+/**
+ * Fewest records of one partition that may be delivered and not yet committable (acked records behind
+ * an unacked or nacked one count): past this the partition takes no new records until the commit
+ * moves. Bounds memory and what a crash redelivers while one key is stuck (more with a larger lane).
+ */
+const MIN_PENDING_PER_PARTITION = 10_000;
+
+/** The key a record is ordered by: its key bytes, exactly (latin1 maps every byte to one char). */
+function orderKeyOf(message: KafkaMessage): string | undefined {
+  return message.key === null || message.key === undefined ? undefined : message.key.toString('latin1');
+}
 
 /** What a {@link KafkaSubscription} needs from its transport. */
 export interface KafkaSubscriptionInit {
@@ -62,28 +73,41 @@ function parseMetadata(text: string | null | undefined): CommitMetadata | undefi
 /**
  * One Kafka consumer-group member consuming one topic.
  *
- * Ordering and concurrency: kafkajs's fetch loop only fills a small buffer per partition
- * ({@link PartitionLanes}); records are handed to the handler from there, one at a time per
- * partition in offset order (so messages of one key are ordered), up to `maxInFlight` partitions at
- * once. An unsettled delivery, a slow handler or a nack back-off holds only its own partition; the
- * others keep being fetched and delivered, and kafkajs keeps heartbeating. A partition whose buffer
- * is full is paused until it drains.
+ * Ordering and concurrency: kafkajs's fetch loop (`eachBatch`, every partition in its own worker)
+ * only fills a bounded buffer per partition ({@link PartitionLanes}); records are handed to the
+ * handler from there, up to `maxInFlight` at once, in order per key: records of one key one at a
+ * time in offset order, records of other keys and unkeyed records of the same partition
+ * concurrently. An unsettled delivery, a slow handler or a nack delay holds back only its own key;
+ * other keys and partitions keep being fetched and delivered, and kafkajs keeps heartbeating.
  *
- * Offsets are committed manually (periodically, on rebalance and on close) and only up to the highest
- * contiguous acked offset ({@link OffsetTracker}); commit metadata records how far this member
- * delivered, so a later owner reports `attempt >= 2` for redeliveries. A nack pauses the partition
- * for the delay and seeks back to the nacked offset. Created by {@link KafkaTransport.subscribe}.
+ * Backpressure: a batch whose partition buffer is full waits until it drained to a quarter (so it then
+ * adds records in bulk, not one per settled record), at most `min(fetchMaxWaitMs, heartbeatIntervalMs)`
+ * per batch; a partition still full then is paused (kafkajs stops reading it) and resumed once its
+ * buffer drains to a quarter. Waiting first matters:
+ * kafkajs only notices a resume at its next fetch, up to `fetchMaxWaitMs` later, so pausing for every
+ * momentarily full buffer would idle a busy partition.
+ *
+ * Offsets are committed manually (after acks, coalesced; periodically; on rebalance and on close)
+ * and only up to the highest contiguous acked offset ({@link OffsetTracker}); commit metadata records
+ * how far this member delivered, so a later owner reports `attempt >= 2` for redeliveries. A nack
+ * holds the record's key for the delay, then puts the record back in memory in front of the later
+ * records of its key (no seek: records of other keys are not read again). Created by
+ * {@link KafkaTransport.subscribe}.
  */
 export class KafkaSubscription implements Subscription {
   readonly #init: KafkaSubscriptionInit;
   readonly #consumer: Consumer;
   readonly #tracker: DeliveryTracker;
   readonly #offsets = new OffsetTracker();
-  readonly #lanes = new PartitionLanes<KafkaMessage>({
-    highWater: LANE_HIGH_WATER,
-    lowWater: LANE_LOW_WATER,
-  });
-  readonly #backoffTimers = new Set<NodeJS.Timeout>();
+  readonly #lanes: PartitionLanes<KafkaMessage>;
+  /** Most records of a partition delivered and not yet committable before it takes no new ones. */
+  readonly #maxPending: number;
+  /** Longest one batch waits for room in its partition's buffer before the partition is paused. */
+  readonly #roomWaitMs: number;
+  /** Nacked records waiting out their delay (their keys stay held), by timer. */
+  readonly #holds = new Map<NodeJS.Timeout, TakenRecord<KafkaMessage>>();
+  /** The batch of a partition waiting for room in its buffer, woken by {@link #schedule}. */
+  readonly #roomWaiters = new Map<number, () => void>();
   #scheduling = false;
   readonly #lastCommitted = new Map<number, string>();
   /** Where a new group starts, per partition without a committed offset (until committed at join). */
@@ -114,6 +138,10 @@ export class KafkaSubscription implements Subscription {
   constructor(init: KafkaSubscriptionInit) {
     this.#init = init;
     const { options } = init;
+    const highWater = Math.max(MIN_LANE_HIGH_WATER, init.maxInFlight);
+    this.#lanes = new PartitionLanes({ highWater, lowWater: Math.floor(highWater / 4) });
+    this.#maxPending = Math.max(MIN_PENDING_PER_PARTITION, 4 * highWater);
+    this.#roomWaitMs = Math.min(options.fetchMaxWaitMs, options.heartbeatIntervalMs);
     this.#tracker = new DeliveryTracker({
       maxInFlight: init.maxInFlight,
       onReleased: () => this.#schedule(),
@@ -173,8 +201,11 @@ export class KafkaSubscription implements Subscription {
       await this.#consumer.subscribe({ topics: [topic], fromBeginning: this.#init.from === 'earliest' });
       await this.#consumer.run({
         autoCommit: false,
-        // eachMessage only buffers (see #onMessage): no need to run partitions concurrently.
-        eachMessage: (payload) => this.#onMessage(payload),
+        // #onBatch resolves offsets itself: only what it buffered, so a paused batch is read again.
+        eachBatchAutoResolve: false,
+        // One worker per partition: a batch waiting for room never holds up another partition's batch.
+        partitionsConsumedConcurrently: Math.max(1, this.#init.partitionCount),
+        eachBatch: (payload) => this.#onBatch(payload),
       });
       let timer: NodeJS.Timeout | undefined;
       const joined = await Promise.race([
@@ -211,9 +242,9 @@ export class KafkaSubscription implements Subscription {
     } catch {
       // not running yet
     }
-    for (const timer of this.#backoffTimers) clearTimeout(timer);
-    this.#backoffTimers.clear();
+    this.#releaseHolds();
     this.#lanes.clear();
+    this.#wakeRoomWaiters(true);
     await this.#tracker.drain(timeoutMs);
     this.#tracker.abandon();
     await this.#commit(false);
@@ -288,8 +319,9 @@ export class KafkaSubscription implements Subscription {
     this.#lastCommitted.clear();
     this.#owned = new Set(partitions);
     this.#rebalancing = false;
-    // Buffers, back-offs and pauses belong to the previous generation (kafkajs keeps pauses across
-    // a rejoin): start clean. A delivery still unsettled keeps its partition waiting (PartitionLanes).
+    // Buffers, nack delays and pauses belong to the previous generation (kafkajs keeps pauses across
+    // a rejoin): start clean. A delivery still unsettled keeps its key (or, unkeyed, its offset)
+    // waiting, so this member never has two records of a key out at once (PartitionLanes).
     this.#dropBuffered();
     if (!this.#stopping) {
       try {
@@ -344,73 +376,157 @@ export class KafkaSubscription implements Subscription {
   }
 
   /**
-   * kafkajs's `eachMessage`: only buffers the record in its partition's lane and returns, so the
-   * fetch loop (and kafkajs's heartbeats) never wait for a handler. A partition whose buffer is full,
-   * or which backs off after a nack, is paused; kafkajs stops its batch there and, since the offset
-   * of every record it passed here is resolved, fetches it again from the next one once resumed.
+   * kafkajs's `eachBatch` (one worker per partition): buffers the batch's records in their
+   * partition's lane and returns, so the fetch loop (and kafkajs's heartbeats) never wait for a
+   * handler. When the lane is full it waits for room, at most {@link #roomWaitMs} for the whole
+   * batch; still full then, the partition is paused and the batch left there. Only the offsets of
+   * records it buffered (or dropped as replays) are resolved, so kafkajs reads the rest again from the
+   * first one it did not take once the partition is resumed.
    */
-  async #onMessage({ topic, partition, message }: EachMessagePayload): Promise<void> {
+  async #onBatch({ batch, resolveOffset, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (this.#stopping) return this.#pauseAll();
+    const { topic, partition } = batch;
     const epoch = this.#epoch;
     await this.#assignmentReady;
-    // A rebalance started (kafkajs restarts every partition from its committed offset after it) or
-    // happened while waiting: this record belongs to a finished generation.
-    if (this.#rebalancing || epoch !== this.#epoch || !this.#owned.has(partition)) return;
+    // The member is closing, a rebalance started (kafkajs restarts every partition from its committed
+    // offset after it) or happened while waiting: stop here. Checked before every record (a handler
+    // may close the subscription synchronously).
+    const ownStale = (): boolean =>
+      this.#stopping || this.#rebalancing || epoch !== this.#epoch || !this.#owned.has(partition);
+    // Also kafkajs stopped or was told to seek. kafkajs changes these only in its own tasks (or in a
+    // seek/pause of ours, after which this batch returns), never during the synchronous run of this
+    // loop, so they are read at the start and after every wait, not per record (isStale
+    // JSON-encodes a key per call).
+    const stale = (): boolean => !isRunning() || isStale() || ownStale();
+    if (stale()) return;
+    // Committed offset read at assignment (fixed for this epoch). Offsets of a batch ascend, so once
+    // one record is at or past it the rest are too.
     const floor = this.#floors.get(partition);
-    if (floor !== undefined && BigInt(message.offset) < floor) {
-      // kafkajs keeps a seek issued before a rebalance (a nack's) and applies it when the partition
-      // comes back: never redeliver below what the group committed since; jump to it instead.
-      if (!this.#floorSeeks.has(partition)) {
-        this.#floorSeeks.add(partition);
-        this.#lanes.seeked(partition, floor.toString());
-        this.#consumer.seek({ topic, partition, offset: floor.toString() });
-      }
-      return;
-    }
-    if (this.#lanes.offer(partition, message)) {
-      this.#syncPause(partition);
-      this.#schedule();
-    }
-  }
-
-  /** Tells kafkajs to pause or resume `partition` when its lane wants another state than it has. */
-  #syncPause(partition: number): void {
-    if (this.#stopping) return;
-    const want = this.#lanes.wantsPause(partition);
-    if (want === this.#lanes.isPaused(partition)) return;
+    let belowFloorPossible = floor !== undefined;
+    let resolved: string | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let expired = false;
     try {
-      const target = [{ topic: this.#init.topic, partitions: [partition] }];
-      if (want) this.#consumer.pause(target);
-      else this.#consumer.resume(target);
-      this.#lanes.markPaused(partition, want);
-    } catch (error) {
-      this.#init.logger.debug({ err: error, partition }, 'kafka: could not pause/resume a partition');
+      for (const message of batch.messages) {
+        if (ownStale()) return;
+        if (belowFloorPossible) {
+          if (BigInt(message.offset) < floor!) {
+            // kafkajs applies a seek issued before a rebalance (the start offset's) when the partition
+            // comes back: never redeliver below what the group committed since; jump to it instead.
+            if (!this.#floorSeeks.has(partition)) {
+              this.#floorSeeks.add(partition);
+              this.#lanes.seeked(partition, floor!.toString());
+              this.#consumer.seek({ topic, partition, offset: floor!.toString() });
+            }
+            return;
+          }
+          belowFloorPossible = false;
+        }
+        if (!this.#hasRoom(partition)) {
+          timer ??= setTimeout(() => {
+            expired = true;
+            this.#roomWaiters.get(partition)?.();
+          }, this.#roomWaitMs);
+          // Woken only once the buffer drained to lowWater (see #wakeRoomWaiters), so the batch then
+          // fills it in one go instead of waking, adding one record and waiting again per settle.
+          while (!expired && !stale() && !this.#hasRoom(partition)) await this.#roomFor(partition);
+          if (stale()) return;
+          if (!this.#hasRoom(partition)) {
+            this.#pausePartition(partition);
+            return;
+          }
+        }
+        // A record of another key may go out before this one: the commit must not pass it meanwhile.
+        if (this.#lanes.offer(partition, message, orderKeyOf(message))) {
+          this.#offsets.received(partition, message.offset);
+        }
+        resolved = message.offset;
+        // Only to hand it out: a new record never lets a paused partition resume or wakes a waiter.
+        if (this.#tracker.freeSlots > 0) this.#schedule();
+      }
+    } finally {
+      clearTimeout(timer);
+      if (resolved !== undefined) resolveOffset(resolved);
     }
   }
 
   /**
-   * Hands buffered records to the handler while the DeliveryTracker has free slots: one record per
-   * partition at a time, partitions in turn. Runs after every buffered record, settlement and
-   * back-off end; never blocks.
+   * Whether `partition` may buffer another record: its lane is below `highWater`, and fewer than
+   * {@link #maxPending} of its records are received and not yet committable.
+   */
+  #hasRoom(partition: number): boolean {
+    return !this.#lanes.isFull(partition) && this.#offsets.pending(partition) < this.#maxPending;
+  }
+
+  /** Resolves when {@link #schedule} sees room in `partition`, or a wake-up (timeout, close, rebalance). */
+  #roomFor(partition: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.#roomWaiters.set(partition, () => {
+        this.#roomWaiters.delete(partition);
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * Wakes the batches waiting for room whose partition drained to `lowWater` and has room again (or
+   * all of them: they re-check why). Not at the first free place: that would wake the batch once per
+   * settled record, for one record each time.
+   */
+  #wakeRoomWaiters(all: boolean): void {
+    for (const [partition, wake] of this.#roomWaiters) {
+      if (all || (this.#lanes.wantsRefill(partition) && this.#hasRoom(partition))) wake();
+    }
+  }
+
+  /** Stops kafkajs reading `partition` (its lane stays full); {@link #schedule} resumes it. */
+  #pausePartition(partition: number): void {
+    try {
+      this.#consumer.pause([{ topic: this.#init.topic, partitions: [partition] }]);
+      this.#lanes.markPaused(partition, true);
+    } catch (error) {
+      this.#init.logger.debug({ err: error, partition }, 'kafka: could not pause a partition');
+    }
+  }
+
+  #resumePartition(partition: number): void {
+    try {
+      this.#consumer.resume([{ topic: this.#init.topic, partitions: [partition] }]);
+      this.#lanes.markPaused(partition, false);
+    } catch (error) {
+      this.#init.logger.debug({ err: error, partition }, 'kafka: could not resume a partition');
+    }
+  }
+
+  /**
+   * Hands buffered records to the handler while the DeliveryTracker has free slots (partitions in
+   * turn, per key in order), then resumes paused partitions that drained and wakes batches waiting
+   * for room. Runs after every buffered record, settlement and end of a nack delay; never blocks.
    */
   #schedule(): void {
     if (this.#scheduling) return;
     this.#scheduling = true;
     try {
-      while (!this.#stopping && !this.#rebalancing && this.#tracker.freeSlots > 0) {
+      if (this.#stopping || this.#rebalancing) return;
+      while (this.#tracker.freeSlots > 0) {
         const next = this.#lanes.take();
-        if (next === undefined) return;
-        this.#syncPause(next.partition);
-        this.#deliver(next.partition, next.record);
+        if (next === undefined) break;
+        this.#deliver(next);
       }
+      if (this.#lanes.anyPaused) {
+        for (const partition of this.#lanes.pausedPartitions()) {
+          if (this.#lanes.wantsResume(partition) && this.#hasRoom(partition))
+            this.#resumePartition(partition);
+        }
+      }
+      if (this.#roomWaiters.size > 0) this.#wakeRoomWaiters(false);
     } finally {
       this.#scheduling = false;
     }
   }
 
-  #deliver(partition: number, message: KafkaMessage): void {
-    const { topic } = this.#init;
-    const epoch = this.#epoch;
+  #deliver(taken: TakenRecord<KafkaMessage>): void {
+    const { partition, record: message } = taken;
     const attempt = this.#offsets.delivered(partition, message.offset);
     const source =
       this.#init.group === undefined
@@ -422,71 +538,73 @@ export class KafkaSubscription implements Subscription {
             offset: message.offset,
             redelivered: attempt > 1,
           };
-    this.#tracker.dispatch(this.#init.handler, {
-      message: fromKafkaRecord(topic, partition, message),
-      attempt,
-      source,
-      ack: () => {
-        this.#lanes.settled(partition);
-        if (epoch === this.#epoch) {
-          this.#offsets.ack(partition, message.offset);
-          this.#commitSoon();
-        }
-      },
-      nack: ({ delayMs }) => {
-        this.#lanes.settled(partition);
-        if (epoch !== this.#epoch) return;
-        this.#offsets.nack(partition, message.offset);
-        // A rebalance restarts from the committed offset anyway; a closing member reads no more.
-        if (this.#rebalancing || this.#stopping) return;
-        this.#backoff(partition, message.offset, delayMs > 0 ? delayMs : this.#init.options.nackBackoffMs);
-      },
-    });
+    this.#tracker.dispatch(
+      this.#init.handler,
+      new RecordDelivery(
+        this.#settler,
+        taken,
+        this.#epoch,
+        fromKafkaRecord(this.#init.topic, partition, message),
+        attempt,
+        source,
+      ),
+    );
   }
+
+  /** Settles the records of every delivery (one object per subscription, not two closures per record). */
+  readonly #settler: RecordSettler<TakenRecord<KafkaMessage>> = {
+    acked: (taken, epoch) => {
+      this.#lanes.settled(taken);
+      if (epoch === this.#epoch) {
+        this.#offsets.ack(taken.partition, taken.record.offset);
+        this.#commitSoon();
+      }
+    },
+    nacked: (taken, epoch, delayMs) => {
+      // The offset stays pending either way: no commit passes it.
+      if (epoch === this.#epoch) this.#offsets.nack(taken.partition, taken.record.offset);
+      // A rebalance restarts from the committed offset anyway; a closing member reads no more.
+      if (epoch !== this.#epoch || this.#rebalancing || this.#stopping) {
+        this.#lanes.settled(taken);
+        return;
+      }
+      this.#hold(taken, delayMs > 0 ? delayMs : this.#init.options.nackBackoffMs);
+    },
+  };
 
   /**
-   * Retry in place after a nack: drops the partition's buffer (records arriving meanwhile are
-   * dropped too), keeps the partition paused for `waitMs` while the others go on, then seeks it back
-   * to the nacked offset and resumes it. The seek is also issued at once, so kafkajs stops handing
-   * out the rest of a batch it is reading. A rebalance or close cancels the wait (the next owner
-   * starts from the committed offset, which never passes the nacked one).
+   * Retry in place after a nack: the record's key stays held for `waitMs` (later records of that key
+   * wait; other keys and partitions go on), then the record goes back in front of its key and is
+   * delivered again with `attempt + 1`. A rebalance or close cancels the wait and releases the key
+   * (the next owner starts from the committed offset, which never passes the nacked one).
    */
-  #backoff(partition: number, offset: string, waitMs: number): void {
-    this.#lanes.startBackoff(partition, offset);
-    this.#syncPause(partition);
-    this.#seek(partition, offset);
-    const epoch = this.#epoch;
-    const wait = (ms: number): void => {
-      const timer = setTimeout(() => {
-        this.#backoffTimers.delete(timer);
-        if (epoch !== this.#epoch || this.#stopping) return;
-        // Resuming without the seek would skip the nacked record: retry until kafkajs takes it.
-        if (!this.#seek(partition, offset)) return wait(Math.max(100, this.#init.options.nackBackoffMs));
-        this.#lanes.endBackoff(partition);
-        this.#syncPause(partition);
-        this.#schedule();
-      }, ms);
-      this.#backoffTimers.add(timer);
-    };
-    wait(waitMs);
-  }
-
-  /** Asks kafkajs to read `partition` from `offset` next (applied at its next fetch); false if it refused. */
-  #seek(partition: number, offset: string): boolean {
-    try {
-      this.#consumer.seek({ topic: this.#init.topic, partition, offset });
-      return true;
-    } catch (error) {
-      this.#init.logger.warn({ err: error, partition, offset }, 'kafka: seek failed, will retry');
-      return false;
+  #hold(taken: TakenRecord<KafkaMessage>, waitMs: number): void {
+    if (waitMs <= 0) {
+      this.#lanes.requeue(taken);
+      return;
     }
+    const timer = setTimeout(() => {
+      this.#holds.delete(timer);
+      this.#lanes.requeue(taken);
+      this.#schedule();
+    }, waitMs);
+    this.#holds.set(timer, taken);
   }
 
-  /** Drops every buffered record and back-off (the group rebalances: all restarts from commits). */
+  /** Cancels every nack delay and releases the held keys (their records come again from the consumer, or not at all). */
+  #releaseHolds(): void {
+    for (const [timer, taken] of this.#holds) {
+      clearTimeout(timer);
+      this.#lanes.settled(taken);
+    }
+    this.#holds.clear();
+  }
+
+  /** Drops every buffered record and nack delay (the group rebalances: all restarts from commits). */
   #dropBuffered(): void {
-    for (const timer of this.#backoffTimers) clearTimeout(timer);
-    this.#backoffTimers.clear();
+    this.#releaseHolds();
     this.#lanes.reset();
+    this.#wakeRoomWaiters(true);
   }
 
   /**

@@ -15,11 +15,13 @@ import {
   MessageTooLargeError,
   NotConnectedError,
   once,
+  type PolybusError,
   type SubscribeOptions,
   type Subscription,
   type Transport,
 } from '@polybus/core';
-import kafkajs, { type Admin, type Kafka, type Producer } from 'kafkajs';
+import kafkajs, { type Admin, type Kafka, type Message as KafkaRecordInput, type Producer } from 'kafkajs';
+import { GroupCommit } from './group-commit.js';
 import { parseKafkaAddress } from './kafka-address.js';
 import { mapKafkaError } from './kafka-errors.js';
 import { kafkaLogCreator } from './kafka-logger.js';
@@ -40,6 +42,27 @@ export const KAFKA_CAPABILITIES: Omit<Capabilities, 'maxMessageBytes'> = Object.
   headers: true,
 });
 
+/** Most records in one produce request made of several `publish` calls (see {@link GroupCommit}). */
+const MAX_GROUP_RECORDS = 10_000;
+
+/**
+ * Bytes a record adds to a produce request, for the group bound: value, key, headers and about 70
+ * bytes of record framing (an over-estimate; the broker limits the batch per partition).
+ */
+function recordBytes(record: KafkaRecordInput): number {
+  let bytes = 70 + (record.value === null ? 0 : Buffer.byteLength(record.value as Buffer | string));
+  if (typeof record.key === 'string') bytes += Buffer.byteLength(record.key);
+  else if (record.key) bytes += record.key.byteLength;
+  for (const name in record.headers) {
+    const value = record.headers[name];
+    bytes += Buffer.byteLength(name);
+    if (typeof value === 'string') bytes += Buffer.byteLength(value);
+    else if (Buffer.isBuffer(value)) bytes += value.byteLength;
+    else if (Array.isArray(value)) for (const v of value) bytes += Buffer.byteLength(v);
+  }
+  return bytes;
+}
+
 /** Test hooks of a {@link KafkaTransport}; not part of the stable API. */
 export interface KafkaTransportHooks {
   /** Called after each successful offset commit of any subscription of this transport. */
@@ -54,8 +77,10 @@ export interface KafkaTransportHooks {
  * `kafka://host:port[,host:port]`: Apache Kafka through kafkajs.
  *
  * Publishing uses one idempotent producer (acks = all, one request in flight, Java-compatible murmur2
- * key partitioning); `publish` sends each call as one batch and resolves once every record is
- * acknowledged by all in-sync replicas. Each `subscribe` is one consumer-group member (see
+ * key partitioning); `publish` resolves once every record is acknowledged by all in-sync replicas.
+ * While a produce request to a topic is in flight, the `publish` calls for that topic wait and then go
+ * together as one request (group commit), so concurrent callers share requests instead of queueing
+ * one each. Each `subscribe` is one consumer-group member (see
  * {@link KafkaSubscription}). Topics are created on first use when `autoCreateTopics` is on.
  */
 export class KafkaTransport implements Transport {
@@ -68,6 +93,7 @@ export class KafkaTransport implements Transport {
   readonly #admin: Admin;
   readonly #hooks: KafkaTransportHooks;
   readonly #topics = new Map<string, Promise<number>>();
+  readonly #groups = new Map<string, GroupCommit<KafkaRecordInput>>();
   readonly #subscriptions = new Set<KafkaSubscription>();
   #connecting: Promise<void> | undefined;
   #connected = false;
@@ -129,10 +155,14 @@ export class KafkaTransport implements Transport {
   }
 
   /**
-   * Sends `messages` to the topic as one batch (one produce request per partition leader) and resolves
-   * once all are acknowledged with acks = all. Rejects with AddressError (invalid or, without
-   * auto-create, unknown topic), MessageTooLargeError, ConnectionError or BrokerError (retriable as
-   * Kafka says); some records may then be stored (publish again: at-least-once). Safe concurrently.
+   * Sends `messages` to the topic and resolves once all are acknowledged with acks = all. The call's
+   * records stay together and in order in one produce request, possibly shared with concurrent calls
+   * for the same topic (group commit: calls made while a request is in flight go in the next one,
+   * bounded by `maxMessageBytes` and 10,000 records). Rejects with AddressError (invalid or, without
+   * auto-create, unknown topic), MessageTooLargeError (checked per message before any grouping),
+   * ConnectionError or BrokerError (retriable as Kafka says); a request shared by several calls that
+   * fails with a non-retriable error is sent again call by call, so each call gets its own outcome.
+   * After a rejection some records may be stored (publish again: at-least-once). Safe concurrently.
    */
   async publish(address: Address, messages: readonly Message[]): Promise<void> {
     this.#assertOpen();
@@ -147,16 +177,39 @@ export class KafkaTransport implements Transport {
     if (messages.length === 0) return;
     try {
       await this.#topic(topic);
-      await this.#producer.send({ topic, acks: -1, messages: messages.map(toKafkaRecord) });
+      await this.#groupFor(topic).submit(messages.map(toKafkaRecord));
       this.#lastError = undefined;
     } catch (error) {
-      const mapped = mapKafkaError(error, {
-        operation: `publish to "${topic}"`,
-        autoCreateTopics: this.#options.autoCreateTopics,
-      });
+      const mapped = this.#publishError(topic, error);
       if (mapped instanceof ConnectionError) this.#connectionLost(mapped.message);
       throw mapped;
     }
+  }
+
+  #publishError(topic: string, error: unknown): PolybusError {
+    return mapKafkaError(error, {
+      operation: `publish to "${topic}"`,
+      autoCreateTopics: this.#options.autoCreateTopics,
+    });
+  }
+
+  /** The group commit of `topic` (one per topic, so a group never mixes topics and their errors). */
+  #groupFor(topic: string): GroupCommit<KafkaRecordInput> {
+    let group = this.#groups.get(topic);
+    if (group === undefined) {
+      group = new GroupCommit<KafkaRecordInput>({
+        send: async (records) => {
+          await this.#producer.send({ topic, acks: -1, messages: records as KafkaRecordInput[] });
+        },
+        bytes: recordBytes,
+        maxBytes: this.#options.maxMessageBytes,
+        maxCount: MAX_GROUP_RECORDS,
+        // A data error (a record the broker refuses) may be one call's; a lost connection is everyone's.
+        isolate: (error) => !this.#publishError(topic, error).retriable,
+      });
+      this.#groups.set(topic, group);
+    }
+    return group;
   }
 
   /**
@@ -168,19 +221,26 @@ export class KafkaTransport implements Transport {
   #connectionLost(detail: string): void {
     this.#lastError = detail;
     this.#recovering ??= (async () => {
-      for (let attempt = 1; !this.#closed && this.#lastError !== undefined; attempt++) {
-        await delay(backoffDelay(attempt, { initialDelayMs: 200, maxDelayMs: 5_000 }), this.#closing.signal);
-        if (this.#closed) break;
-        try {
-          await this.#admin.describeCluster();
-          this.#lastError = undefined;
-        } catch {
-          // still unreachable: try again after the next delay
+      try {
+        for (let attempt = 1; !this.#closed && this.#lastError !== undefined; attempt++) {
+          await delay(
+            backoffDelay(attempt, { initialDelayMs: 200, maxDelayMs: 5_000 }),
+            this.#closing.signal,
+          );
+          if (this.#closed) break;
+          try {
+            await this.#admin.describeCluster();
+            this.#lastError = undefined;
+          } catch {
+            // still unreachable: try again after the next delay
+          }
         }
+      } finally {
+        // Cleared in the same step as the loop's last check, not in a later .finally(): a loss
+        // reported in between would otherwise find a probe that is ending and start none.
+        this.#recovering = undefined;
       }
-    })().finally(() => {
-      this.#recovering = undefined;
-    });
+    })();
   }
 
   /**
@@ -230,7 +290,12 @@ export class KafkaTransport implements Transport {
     if (this.#closed) return { state: 'closed' };
     if (!this.#connected)
       return this.#lastError ? { state: 'down', detail: this.#lastError } : { state: 'down' };
-    if (this.#lastError) return { state: 'connecting', detail: this.#lastError };
+    if (this.#lastError) {
+      // A lost connection is always being probed; should a probe have ended with the loss still
+      // recorded, start another, so `connecting` can never outlive the outage.
+      if (this.#recovering === undefined) this.#connectionLost(this.#lastError);
+      return { state: 'connecting', detail: this.#lastError };
+    }
     return { state: 'up' };
   }
 

@@ -15,8 +15,8 @@ if (up) {
   await describeConformance({
     name: 'kafka',
     createTransport: () => createTestTransport(),
-    // 8 partitions: a member handles its partitions one message at a time each, so a subscription
-    // holds at most min(maxInFlight, partitions) deliveries; the suite holds up to 5 at once.
+    // 8 partitions, so two members of one group both get a share (concurrency does not need them: keys
+    // of one partition are handled concurrently, see key-concurrency.test.ts).
     address: async (name) => {
       await connected;
       return createTopic(admin, name, 8);

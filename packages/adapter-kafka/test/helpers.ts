@@ -1,4 +1,5 @@
-import type { Logger } from '@polybus/core';
+import type { Delivery, DeliveryHandler, Logger } from '@polybus/core';
+import type { Collector } from '@polybus/core/testing';
 import kafkajs, { type Admin } from 'kafkajs';
 import { KafkaTransport, type KafkaTransportHooks, kafkaOptionsSchema } from '../src/index.js';
 
@@ -52,4 +53,28 @@ export async function createTopic(admin: Admin, topic: string, partitions: numbe
     topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
   });
   return topic;
+}
+
+/** The body of a delivery as text. */
+export const bodyText = (d: Delivery): string => Buffer.from(d.message.body).toString();
+
+/**
+ * A handler that collects every delivery into `got`, notes when each `<body>#<attempt>` arrived in
+ * `arrivals`, nacks the first delivery of the body `nackBody` with `delayMs`, and acks everything else.
+ */
+export function nackOnceHandler(
+  got: Collector,
+  arrivals: Map<string, number>,
+  nackBody: string,
+  delayMs: number,
+): DeliveryHandler {
+  return async (d) => {
+    got.push(d);
+    arrivals.set(`${bodyText(d)}#${d.attempt}`, Date.now());
+    if (bodyText(d) === nackBody && d.attempt === 1) {
+      await d.nack({ delayMs });
+      return;
+    }
+    await d.ack();
+  };
 }

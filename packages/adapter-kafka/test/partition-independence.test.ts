@@ -3,7 +3,15 @@ import { Collector, requireBroker, uniqueName } from '@polybus/core/testing';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaTransport } from '../src/index.js';
-import { createTestTransport, createTopic, KAFKA_HOST, KAFKA_PORT, rawAdmin } from './helpers.js';
+import {
+  bodyText,
+  createTestTransport,
+  createTopic,
+  KAFKA_HOST,
+  KAFKA_PORT,
+  nackOnceHandler,
+  rawAdmin,
+} from './helpers.js';
 
 const up = await requireBroker('kafka', KAFKA_HOST, KAFKA_PORT);
 
@@ -26,7 +34,7 @@ function keyFor(partition: number, prefix: string): string {
   }
 }
 
-const text = (d: Delivery): string => Buffer.from(d.message.body).toString();
+const text = bodyText;
 
 describe.runIf(up)('kafka partitions progress independently', () => {
   const admin = rawAdmin();
@@ -97,19 +105,10 @@ describe.runIf(up)('kafka partitions progress independently', () => {
     const got = new Collector();
     const at = new Map<string, number>();
     const NACK_DELAY = 6_000;
-    const sub = await t.subscribe(
-      topic,
-      async (d) => {
-        got.push(d);
-        at.set(`${text(d)}#${d.attempt}`, Date.now());
-        if (text(d) === 'a-1' && d.attempt === 1) {
-          await d.nack({ delayMs: NACK_DELAY });
-          return;
-        }
-        await d.ack();
-      },
-      { group: uniqueName('g-indep-nack'), maxInFlight: 4 },
-    );
+    const sub = await t.subscribe(topic, nackOnceHandler(got, at, 'a-1', NACK_DELAY), {
+      group: uniqueName('g-indep-nack'),
+      maxInFlight: 4,
+    });
     await t.publish(topic, [
       createMessage({ key: keyA, body: 'a-1' }),
       createMessage({ key: keyA, body: 'a-2' }),
