@@ -29,6 +29,7 @@ import type { KafkaTransportOptions } from './kafka-options.js';
 import { parseKafkaUrl } from './kafka-options.js';
 import { toKafkaRecord } from './kafka-record.js';
 import { KafkaSubscription } from './kafka-subscription.js';
+import { ProducerSlot } from './producer-slot.js';
 
 const { Kafka: KafkaClient, Partitioners, logLevel } = kafkajs;
 
@@ -77,7 +78,7 @@ export interface KafkaTransportHooks {
  * `kafka://host:port[,host:port]`: Apache Kafka through kafkajs.
  *
  * Publishing uses one idempotent producer (acks = all, one request in flight, Java-compatible murmur2
- * key partitioning); `publish` resolves once every record is acknowledged by all in-sync replicas.
+ * key partitioning), replaced by a new one after a request of unknown outcome (see {@link ProducerSlot}); `publish` resolves once every record is acknowledged by all in-sync replicas.
  * While a produce request to a topic is in flight, the `publish` calls for that topic wait and then go
  * together as one request (group commit), so concurrent callers share requests instead of queueing
  * one each. Each `subscribe` is one consumer-group member (see
@@ -89,7 +90,7 @@ export class KafkaTransport implements Transport {
   readonly #options: KafkaTransportOptions;
   readonly #logger: Logger;
   readonly #kafka: Kafka;
-  readonly #producer: Producer;
+  readonly #producer: ProducerSlot<Producer>;
   readonly #admin: Admin;
   readonly #hooks: KafkaTransportHooks;
   readonly #topics = new Map<string, Promise<number>>();
@@ -118,13 +119,15 @@ export class KafkaTransport implements Transport {
       logLevel: logLevel.INFO,
       logCreator: kafkaLogCreator(logger),
     });
-    this.#producer = this.#kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      retry: { retries: options.retries, maxRetryTime: options.retryMaxDelayMs },
-    });
+    this.#producer = new ProducerSlot(() =>
+      this.#kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        retry: { retries: options.retries, maxRetryTime: options.retryMaxDelayMs },
+      }),
+    );
     this.#admin = this.#kafka.admin({
       retry: { retries: options.retries, maxRetryTime: options.retryMaxDelayMs },
     });
@@ -136,7 +139,7 @@ export class KafkaTransport implements Transport {
     this.#connecting ??= (async () => {
       try {
         await this.#admin.connect();
-        await this.#producer.connect();
+        await this.#producer.acquire();
         this.#connected = true;
         this.#lastError = undefined;
       } catch (error) {
@@ -199,7 +202,22 @@ export class KafkaTransport implements Transport {
     if (group === undefined) {
       group = new GroupCommit<KafkaRecordInput>({
         send: async (records) => {
-          await this.#producer.send({ topic, acks: -1, messages: records as KafkaRecordInput[] });
+          const producer = await this.#producer.acquire();
+          try {
+            await producer.send({ topic, acks: -1, messages: records as KafkaRecordInput[] });
+          } catch (error) {
+            // The broker may have stored what it did not confirm: a producer that went on would reuse
+            // its sequence numbers (see ProducerSlot). A request the broker refused as data did not.
+            const mapped = this.#publishError(topic, error);
+            if (!(mapped instanceof MessageTooLargeError || mapped instanceof AddressError)) {
+              this.#producer.renew(producer);
+              this.#logger.warn(
+                { topic, renewals: this.#producer.renewals, err: mapped.message },
+                'kafka produce request failed with unknown outcome; publishing with a new producer id',
+              );
+            }
+            throw error;
+          }
         },
         bytes: recordBytes,
         maxBytes: this.#options.maxMessageBytes,
@@ -304,7 +322,7 @@ export class KafkaTransport implements Transport {
     this.#closed = true;
     this.#closing.abort();
     await Promise.all([...this.#subscriptions].map((s) => s.close(options)));
-    await this.#producer.disconnect().catch(() => undefined);
+    await this.#producer.close();
     await this.#admin.disconnect().catch(() => undefined);
     this.#connected = false;
   });
