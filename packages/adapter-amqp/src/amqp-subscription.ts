@@ -15,7 +15,8 @@ import {
   type Subscription,
   toPolybusError,
 } from '@polybus/core';
-import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import type { Channel, ChannelModel, ConsumeMessage, Message as AmqpMessage } from 'amqplib';
+import { AckCoalescer } from './ack-coalescer.js';
 import { type AmqpTarget, bindingPattern, groupQueueName } from './amqp-address.js';
 import { type AmqpConnection, describe } from './amqp-connection.js';
 import type { AmqpTransportOptions } from './amqp-options.js';
@@ -31,6 +32,10 @@ interface ConsumerChannel {
   alive: boolean;
   /** Set when we close the channel ourselves. */
   closing: boolean;
+  /** The channel's acks, sent once per event-loop turn (see {@link AckCoalescer}). */
+  readonly acks: AckCoalescer;
+  /** Whether a flush of {@link acks} is scheduled. */
+  flushing: boolean;
 }
 
 /** What {@link AmqpSubscription} needs besides the connection. */
@@ -147,6 +152,11 @@ export class AmqpSubscription implements Subscription {
       consumerTag: undefined,
       alive: true,
       closing: false,
+      acks: new AckCoalescer((deliveryTag, multiple) =>
+        // amqplib reads only the tag of the message it is given.
+        settleSafely(() => channel.ack({ fields: { deliveryTag } } as AmqpMessage, multiple)),
+      ),
+      flushing: false,
     };
     let closeError: (Error & { code?: number }) | undefined;
     channel.on('error', (error: Error & { code?: number }) => {
@@ -234,12 +244,19 @@ export class AmqpSubscription implements Subscription {
           : { address, group, deliveryTag, redelivered },
       ack: () => {
         if (messageId !== undefined) this.#attempts.forget(messageId);
-        if (cc.alive) settleSafely(() => cc.channel.ack(msg));
+        if (!cc.alive) return;
+        cc.acks.ack(deliveryTag);
+        if (!cc.flushing) {
+          cc.flushing = true;
+          setImmediate(flushAcks, cc);
+        }
       },
       nack: async ({ requeue, delayMs }) => {
         if (requeue && delayMs > 0) await this.#hold(delayMs);
         if (!requeue && messageId !== undefined) this.#attempts.forget(messageId);
-        if (cc.alive) settleSafely(() => cc.channel.nack(msg, false, requeue));
+        if (!cc.alive) return;
+        cc.acks.settled(deliveryTag);
+        settleSafely(() => cc.channel.nack(msg, false, requeue));
       },
     });
   }
@@ -306,6 +323,8 @@ export class AmqpSubscription implements Subscription {
       cc.alive = false;
       cc.closing = true;
       if (wasAlive) {
+        // Acks of this turn go out before the channel closes (else the broker would redeliver them).
+        cc.acks.flush();
         if (this.#init.group === undefined && this.#init.target.kind !== 'queue') {
           await cc.channel.deleteQueue(cc.queue).catch(() => undefined);
         }
@@ -315,6 +334,12 @@ export class AmqpSubscription implements Subscription {
     this.#init.onClosed(this);
     this.#resolveClosed(error);
   }
+}
+
+/** Sends the acks a channel collected this turn (scheduled by the first ack of the turn). */
+function flushAcks(cc: ConsumerChannel): void {
+  cc.flushing = false;
+  if (cc.alive) cc.acks.flush();
 }
 
 /** Runs a native settle; a channel that closed meanwhile throws, and the broker redelivers anyway. */
