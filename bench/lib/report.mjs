@@ -245,7 +245,8 @@ export function renderMarkdown(results, { benchDir, resultsDir }) {
         `### \`${st.tag}\` (\`bench/results/${file}\`, ${data.startedAt})`,
         '',
         ...(data.relabelled ? [`${data.relabelled}`, ''] : []),
-        `N = ${st.n}, ${st.rounds} round(s), maxInFlight ${st.maxInFlight}, Kafka topics with ${st.kafkaPartitions} partition(s)${st.connectionOptions && Object.keys(st.connectionOptions).length > 0 ? `, bridge adapter options \`${JSON.stringify(st.connectionOptions)}\`` : ''}.`,
+        ...(data.note ? [data.note, ''] : []),
+        `Built from \`${data.git?.commit ?? 'unknown'}\`${data.git?.uncommittedPackageFiles ? ` with ${data.git.uncommittedPackageFiles} uncommitted package file(s) (an experiment)` : ''}. N = ${st.n}, ${st.rounds} round(s), maxInFlight ${st.maxInFlight}, Kafka topics with ${st.kafkaPartitions} partition(s)${st.connectionOptions && Object.keys(st.connectionOptions).length > 0 ? `, bridge adapter options \`${JSON.stringify(st.connectionOptions)}\`` : ''}.`,
       );
       if (rows.length > 0) {
         push(
@@ -278,6 +279,7 @@ export function renderMarkdown(results, { benchDir, resultsDir }) {
         }
       }
       if (data.profile) renderProfile(push, data.profile, '####', 12);
+      push('');
     }
   }
   const findings = join(benchDir, 'findings.md');
