@@ -15,7 +15,7 @@ import {
   type Subscription,
   toPolybusError,
 } from '@polybus/core';
-import type { Channel, ChannelModel, ConsumeMessage, Message as AmqpMessage } from 'amqplib';
+import type { Message as AmqpMessage, Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { AckCoalescer } from './ack-coalescer.js';
 import { type AmqpTarget, bindingPattern, groupQueueName } from './amqp-address.js';
 import { type AmqpConnection, describe } from './amqp-connection.js';
