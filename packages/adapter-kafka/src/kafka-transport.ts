@@ -78,7 +78,8 @@ export interface KafkaTransportHooks {
  * `kafka://host:port[,host:port]`: Apache Kafka through kafkajs.
  *
  * Publishing uses one idempotent producer (acks = all, one request in flight, Java-compatible murmur2
- * key partitioning), replaced by a new one after a request of unknown outcome (see {@link ProducerSlot}); `publish` resolves once every record is acknowledged by all in-sync replicas.
+ * key partitioning), replaced by a new one after a request of unknown outcome (see
+ * {@link ProducerSlot}); `publish` resolves once every record is acknowledged by all in-sync replicas.
  * While a produce request to a topic is in flight, the `publish` calls for that topic wait and then go
  * together as one request (group commit), so concurrent callers share requests instead of queueing
  * one each. Each `subscribe` is one consumer-group member (see
