@@ -7,37 +7,17 @@ import {
   NotConnectedError,
 } from '@polybus/core';
 import { Collector, requireBroker, uniqueName } from '@polybus/core/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type KafkaTransport, kafkaAdapter } from '../src/index.js';
-import {
-  createTestTransport,
-  createTopic,
-  KAFKA_HOST,
-  KAFKA_PORT,
-  KAFKA_URL,
-  rawAdmin,
-  type testOptions,
-} from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { kafkaAdapter } from '../src/index.js';
+import { createTopic, KAFKA_HOST, KAFKA_PORT, KAFKA_URL, kafkaSuite } from './helpers.js';
 
 const up = await requireBroker('kafka', KAFKA_HOST, KAFKA_PORT);
 
 describe.runIf(up)('kafka typed errors and API edges', () => {
-  const admin = rawAdmin();
-  const open: KafkaTransport[] = [];
-  beforeAll(() => admin.connect());
-  afterAll(async () => {
-    await Promise.all(open.map((t) => t.close({ timeoutMs: 1_000 })));
-    await admin.disconnect();
-  });
-  const transport = async (overrides: Partial<typeof testOptions> = {}) => {
-    const t = createTestTransport(undefined, overrides);
-    open.push(t);
-    await t.connect();
-    return t;
-  };
+  const { admin, transport } = kafkaSuite();
 
   it('an unknown topic is a non-retriable AddressError when auto-create is off, and is not created', async () => {
-    const t = await transport({ autoCreateTopics: false });
+    const t = await transport({ overrides: { autoCreateTopics: false } });
     const topic = uniqueName('missing');
     const pub = await t.publish(topic, [createMessage({ body: 'x' })]).catch((e: unknown) => e);
     expect(pub).toBeInstanceOf(AddressError);
@@ -50,7 +30,7 @@ describe.runIf(up)('kafka typed errors and API edges', () => {
   });
 
   it('auto-creates a missing topic with the configured partitions', async () => {
-    const t = await transport({ topicPartitions: 4 });
+    const t = await transport({ overrides: { topicPartitions: 4 } });
     const topic = uniqueName('autocreate');
     await t.publish(topic, [createMessage({ body: 'x' })]);
     const meta = await admin.fetchTopicMetadata({ topics: [topic] });
@@ -72,7 +52,7 @@ describe.runIf(up)('kafka typed errors and API edges', () => {
       .catch((e: unknown) => e);
     expect(local).toBeInstanceOf(MessageTooLargeError);
     // Raise our limit above the broker's message.max.bytes (1048588): now the broker refuses it.
-    const loose = await transport({ maxMessageBytes: 4 * 1024 * 1024 });
+    const loose = await transport({ overrides: { maxMessageBytes: 4 * 1024 * 1024 } });
     const broker = await loose
       .publish(topic, [createMessage({ body: new Uint8Array(2 * 1024 * 1024) })])
       .catch((e: unknown) => e);
@@ -83,8 +63,7 @@ describe.runIf(up)('kafka typed errors and API edges', () => {
   });
 
   it('publish before connect and after close fail with typed errors; health follows', async () => {
-    const t = createTestTransport();
-    open.push(t);
+    const t = await transport({ connect: false });
     expect(t.health().state).toBe('down');
     await expect(t.publish('x', [createMessage({ body: 'x' })])).rejects.toBeInstanceOf(NotConnectedError);
     await t.connect();

@@ -1,6 +1,7 @@
 import type { Delivery, DeliveryHandler, Logger } from '@polybus/core';
 import type { Collector } from '@polybus/core/testing';
 import kafkajs, { type Admin } from 'kafkajs';
+import { afterAll, beforeAll } from 'vitest';
 import { KafkaTransport, type KafkaTransportHooks, kafkaOptionsSchema } from '../src/index.js';
 
 export const KAFKA_HOST = '127.0.0.1';
@@ -44,6 +45,41 @@ export function rawAdmin(): Admin {
     logLevel: kafkajs.logLevel.NOTHING,
   });
   return kafka.admin();
+}
+
+/** What {@link kafkaSuite} gives a test suite. */
+export interface KafkaSuite {
+  /** A raw admin, connected for the whole suite. */
+  readonly admin: Admin;
+  /** A test transport, tracked so it is closed after the suite; connected unless `connect` is false. */
+  transport(options?: {
+    hooks?: KafkaTransportHooks;
+    overrides?: Partial<typeof testOptions>;
+    connect?: boolean;
+  }): Promise<KafkaTransport>;
+}
+
+/**
+ * Call at `describe` level: connects a raw admin before the suite's tests and, after them, closes
+ * every transport the suite opened (1 s each) and then the admin.
+ */
+export function kafkaSuite(): KafkaSuite {
+  const admin = rawAdmin();
+  const open: KafkaTransport[] = [];
+  beforeAll(() => admin.connect());
+  afterAll(async () => {
+    await Promise.all(open.map((t) => t.close({ timeoutMs: 1_000 })));
+    await admin.disconnect();
+  });
+  return {
+    admin,
+    async transport({ hooks, overrides, connect = true } = {}) {
+      const t = createTestTransport(hooks, overrides);
+      open.push(t);
+      if (connect) await t.connect();
+      return t;
+    },
+  };
 }
 
 /** Creates `topic` with `partitions` partitions and waits for leaders. */

@@ -1,16 +1,7 @@
 import { createMessage, type Delivery } from '@polybus/core';
 import { Collector, deferred, requireBroker, uniqueName } from '@polybus/core/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KafkaTransport } from '../src/index.js';
-import {
-  bodyText,
-  createTestTransport,
-  createTopic,
-  KAFKA_HOST,
-  KAFKA_PORT,
-  nackOnceHandler,
-  rawAdmin,
-} from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { bodyText, createTopic, KAFKA_HOST, KAFKA_PORT, kafkaSuite, nackOnceHandler } from './helpers.js';
 
 const up = await requireBroker('kafka', KAFKA_HOST, KAFKA_PORT);
 
@@ -24,13 +15,7 @@ async function within(done: Promise<void>, ms: number): Promise<void> {
 }
 
 describe.runIf(up)('kafka concurrency per key inside one partition', () => {
-  const admin = rawAdmin();
-  const open: KafkaTransport[] = [];
-  beforeAll(() => admin.connect());
-  afterAll(async () => {
-    await Promise.all(open.map((t) => t.close({ timeoutMs: 1_000 })));
-    await admin.disconnect();
-  });
+  const { admin, transport } = kafkaSuite();
 
   it('records of different keys of one partition are out at once, never two of one key, acked in order per key', async () => {
     const KEYS = 20;
@@ -38,9 +23,7 @@ describe.runIf(up)('kafka concurrency per key inside one partition', () => {
     const TOTAL = KEYS * PER_KEY;
     const GATE = 8; // deliveries held until this many are out at once
     const topic = await createTopic(admin, uniqueName('key-conc'), 1);
-    const t = createTestTransport();
-    open.push(t);
-    await t.connect();
+    const t = await transport();
     await t.publish(
       topic,
       Array.from({ length: TOTAL }, (_, i) =>
@@ -104,9 +87,7 @@ describe.runIf(up)('kafka concurrency per key inside one partition', () => {
 
   it('a nack holds only its key: later records of other keys go on and are not delivered again', async () => {
     const topic = await createTopic(admin, uniqueName('key-nack'), 1);
-    const t = createTestTransport();
-    open.push(t);
-    await t.connect();
+    const t = await transport();
     const got = new Collector();
     const NACK_DELAY = 1_500;
     const at = new Map<string, number>();

@@ -1,17 +1,8 @@
 import { createMessage, type Delivery } from '@polybus/core';
 import { Collector, requireBroker, uniqueName } from '@polybus/core/testing';
 import kafkajs from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KafkaTransport } from '../src/index.js';
-import {
-  bodyText,
-  createTestTransport,
-  createTopic,
-  KAFKA_HOST,
-  KAFKA_PORT,
-  nackOnceHandler,
-  rawAdmin,
-} from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { bodyText, createTopic, KAFKA_HOST, KAFKA_PORT, kafkaSuite, nackOnceHandler } from './helpers.js';
 
 const up = await requireBroker('kafka', KAFKA_HOST, KAFKA_PORT);
 
@@ -37,21 +28,13 @@ function keyFor(partition: number, prefix: string): string {
 const text = bodyText;
 
 describe.runIf(up)('kafka partitions progress independently', () => {
-  const admin = rawAdmin();
-  const open: KafkaTransport[] = [];
-  beforeAll(() => admin.connect());
-  afterAll(async () => {
-    await Promise.all(open.map((t) => t.close({ timeoutMs: 1_000 })));
-    await admin.disconnect();
-  });
+  const { admin, transport } = kafkaSuite();
   const keyA = keyFor(0, 'a');
   const keyB = keyFor(1, 'b');
 
   it('an unsettled delivery of one partition does not hold back a later message of another; its own partition waits', async () => {
     const topic = await createTopic(admin, uniqueName('indep-held'), PARTITIONS);
-    const t = createTestTransport();
-    open.push(t);
-    await t.connect();
+    const t = await transport();
     const got = new Collector();
     let held: Delivery | undefined;
     const sub = await t.subscribe(
@@ -99,9 +82,7 @@ describe.runIf(up)('kafka partitions progress independently', () => {
 
   it('a nack with a long delay on one partition does not delay another; the nacked message comes back after the delay', async () => {
     const topic = await createTopic(admin, uniqueName('indep-nack'), PARTITIONS);
-    const t = createTestTransport();
-    open.push(t);
-    await t.connect();
+    const t = await transport();
     const got = new Collector();
     const at = new Map<string, number>();
     const NACK_DELAY = 6_000;
