@@ -1,20 +1,14 @@
-import { createMessage, type Delivery, isPolybusError } from '@polybus/core';
+import { createMessage, type Delivery, isPolybusError, silentLogger } from '@polybus/core';
 import { Collector, deferred, requireBroker, uniqueName } from '@polybus/core/testing';
 import amqplib from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AmqpTransport, amqpAdapter } from '../src/index.js';
+import { AMQP_URL, createTestTransport, transportTracker } from './helpers.js';
 
 const up = await requireBroker('rabbitmq', '127.0.0.1', 5672);
-const url = process.env.POLYBUS_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
-const open: AmqpTransport[] = [];
-async function transport(options: Record<string, unknown> = {}): Promise<AmqpTransport> {
-  const t = new AmqpTransport(url, amqpAdapter.optionsSchema.parse(options), silent);
-  open.push(t);
-  await t.connect();
-  return t;
-}
+const transports = transportTracker();
+const transport = transports.open;
 
 async function errorOf(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
@@ -24,9 +18,7 @@ async function errorOf(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe.runIf(up)('amqp channel errors stay contained', () => {
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((t) => t.close({ timeoutMs: 500 })));
-  });
+  afterEach(() => transports.closeAll());
 
   it('a publish to a missing exchange rejects with AddressError and leaves subscriptions and later publishes working', async () => {
     const t = await transport();
@@ -122,7 +114,7 @@ describe.runIf(up)('amqp channel errors stay contained', () => {
     await t.publish(address, [createMessage({ body: 'held' })]);
     const stale = await held.promise;
 
-    const raw = await amqplib.connect(url);
+    const raw = await amqplib.connect(AMQP_URL);
     const ch = await raw.createChannel();
     await ch.deleteQueue(`${address}.${group}`);
 
@@ -145,7 +137,7 @@ describe.runIf(up)('amqp channel errors stay contained', () => {
   });
 
   it('a deleted native { queue } ends the subscription: closed resolves with an AddressError', async () => {
-    const raw = await amqplib.connect(url);
+    const raw = await amqplib.connect(AMQP_URL);
     const ch = await raw.createChannel();
     const queue = uniqueName('native');
     await ch.assertQueue(queue, { durable: false });
@@ -159,7 +151,7 @@ describe.runIf(up)('amqp channel errors stay contained', () => {
   });
 
   it('nack without requeue dead-letters through the queue arguments', async () => {
-    const raw = await amqplib.connect(url);
+    const raw = await amqplib.connect(AMQP_URL);
     const ch = await raw.createChannel();
     const dlx = uniqueName('dlx');
     await ch.assertExchange(dlx, 'fanout', { durable: false, autoDelete: false });
@@ -190,7 +182,7 @@ describe.runIf(up)('amqp channel errors stay contained', () => {
   });
 
   it('health, connect and close follow the contract', async () => {
-    const t = new AmqpTransport(url, amqpAdapter.optionsSchema.parse({}), silent);
+    const t = createTestTransport();
     expect(t.health().state).toBe('down');
     await t.connect();
     await t.connect();
@@ -207,7 +199,7 @@ describe.runIf(up)('amqp channel errors stay contained', () => {
     const bad = new AmqpTransport(
       'amqp://guest:secret@127.0.0.1:1',
       amqpAdapter.optionsSchema.parse({ connectAttempts: 1 }),
-      silent,
+      silentLogger,
     );
     const error = await errorOf(bad.connect());
     expect(error).toMatchObject({ code: 'CONNECTION_FAILED' });

@@ -1,19 +1,12 @@
 import { createMessage, type Delivery } from '@polybus/core';
 import { Collector, deferred, requireBroker, uniqueName } from '@polybus/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AmqpTransport, amqpAdapter } from '../src/index.js';
+import { transportTracker } from './helpers.js';
 
 const up = await requireBroker('rabbitmq', '127.0.0.1', 5672);
-const url = process.env.POLYBUS_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
-const open: AmqpTransport[] = [];
-async function transport(): Promise<AmqpTransport> {
-  const t = new AmqpTransport(url, amqpAdapter.optionsSchema.parse({}), silent);
-  open.push(t);
-  await t.connect();
-  return t;
-}
+const transports = transportTracker();
+const transport = transports.open;
 
 /**
  * Acks go out once per turn as `basic.ack multiple` over runs of settled tags (AckCoalescer). On the
@@ -22,9 +15,7 @@ async function transport(): Promise<AmqpTransport> {
  * one already handled.
  */
 describe.runIf(up)('amqp acks coalesced per turn', () => {
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((t) => t.close({ timeoutMs: 500 })));
-  });
+  afterEach(() => transports.closeAll());
 
   it('out-of-order acks, nacks and one held message: only the held one comes back', async () => {
     const address = uniqueName('coalesce');
