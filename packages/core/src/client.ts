@@ -6,6 +6,7 @@ import { type Logger, silentLogger } from './logger.js';
 import { memoryAdapter } from './memory/memory-adapter.js';
 import { createMessage, type Message, type MessageInput } from './message.js';
 import { type AdapterDescriptor, AdapterRegistry } from './registry.js';
+import { MessagingTracer } from './tracing/messaging-tracer.js';
 import {
   type CloseOptions,
   type DeliveryHandler,
@@ -25,6 +26,13 @@ export interface ConnectOptions {
   /** Adapter options, validated by the adapter's schema. */
   options?: Record<string, unknown>;
   logger?: Logger;
+  /**
+   * Creates OpenTelemetry PRODUCER spans on publish and CONSUMER spans around each delivery, with the
+   * W3C trace context carried in message headers. Needs an OpenTelemetry SDK registered in the
+   * process (without one it costs little and records nothing).
+   * @defaultValue false
+   */
+  tracing?: boolean;
 }
 
 /** Options of {@link Bus.subscribe}. */
@@ -69,7 +77,14 @@ export function autoAck(handler: DeliveryHandler): DeliveryHandler {
 }
 
 class TransportBus implements Bus {
-  constructor(readonly transport: Transport) {}
+  readonly #tracer: MessagingTracer | undefined;
+
+  constructor(
+    readonly transport: Transport,
+    tracing = false,
+  ) {
+    this.#tracer = tracing ? new MessagingTracer(transport.scheme) : undefined;
+  }
 
   get capabilities(): Capabilities {
     return this.transport.capabilities;
@@ -78,8 +93,20 @@ class TransportBus implements Bus {
   async publish(address: Address, messages: MessageInput | readonly MessageInput[]): Promise<Message[]> {
     const list = (Array.isArray(messages) ? messages : [messages]) as readonly MessageInput[];
     const normalised = list.map((m) => createMessage(m));
-    if (normalised.length > 0) await this.transport.publish(address, normalised);
-    return normalised;
+    if (normalised.length === 0) return normalised;
+    if (this.#tracer === undefined) {
+      await this.transport.publish(address, normalised);
+      return normalised;
+    }
+    const traced = this.#tracer.startPublish(address, normalised);
+    try {
+      await this.transport.publish(address, traced.messages);
+    } catch (error) {
+      traced.end(error);
+      throw error;
+    }
+    traced.end();
+    return traced.messages;
   }
 
   subscribe(
@@ -90,7 +117,9 @@ class TransportBus implements Bus {
     const { ack = 'auto', ...subscribeOptions } = options;
     if (ack !== 'auto' && ack !== 'manual')
       throw new ConfigError(`subscribe: ack must be 'auto' or 'manual', got ${String(ack)}`);
-    return this.transport.subscribe(address, ack === 'auto' ? autoAck(handler) : handler, subscribeOptions);
+    const acking = ack === 'auto' ? autoAck(handler) : handler;
+    const traced = this.#tracer === undefined ? acking : this.#tracer.wrapHandler(address, acking);
+    return this.transport.subscribe(address, traced, subscribeOptions);
   }
 
   async request(address: Address, message: MessageInput, options?: { timeoutMs?: number }): Promise<Message> {
@@ -126,5 +155,5 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
     logger: options.logger ?? silentLogger,
   });
   await transport.connect();
-  return new TransportBus(transport);
+  return new TransportBus(transport, options.tracing);
 }

@@ -7,6 +7,10 @@
  * passed through {@link redactUrl} before they are put in a message.
  */
 
+import { redactText } from './redact.js';
+
+export { isSecretParam, redactText, redactUrl } from './redact.js';
+
 /** Stable machine-readable error codes. */
 export type ErrorCode =
   | 'CONFIG_INVALID'
@@ -53,7 +57,8 @@ export class PolybusError extends Error {
 
   /** A JSON-safe view (code, message, retriable, details, cause message). */
   toJSON(): Record<string, unknown> {
-    const cause = this.cause instanceof Error ? this.cause.message : this.cause;
+    const raw = this.cause instanceof Error ? this.cause.message : this.cause;
+    const cause = typeof raw === 'string' ? redactText(raw) : raw;
     return {
       name: this.name,
       code: this.code,
@@ -179,21 +184,4 @@ export function toPolybusError(error: unknown, context: string, retriable = true
   if (isPolybusError(error)) return error;
   const text = error instanceof Error ? error.message : String(error);
   return new BrokerError(`${context}: ${redactText(text)}`, { cause: error, retriable });
-}
-
-const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)([^/@\s:]*)(?::([^/@\s]*))?@/gi;
-
-/**
- * Returns `url` with any user name and password replaced by `***`. Safe on invalid URLs.
- * Use it on every URL that goes into a log line, an error message, a metric label or HTTP output.
- */
-export function redactUrl(url: string): string {
-  return redactText(url);
-}
-
-/** Replaces credentials of every URL found in free text (driver error messages often quote URLs). */
-export function redactText(text: string): string {
-  return text.replace(URL_CREDENTIALS, (_m, scheme: string, user: string, pass: string | undefined) =>
-    pass === undefined && user === '' ? `${scheme}@` : `${scheme}***:***@`,
-  );
 }

@@ -50,7 +50,8 @@ export function createMessage(input: MessageInput | Message): Message {
   if (body instanceof Uint8Array) bytes = body;
   else if (typeof body === 'string') bytes = encoder.encode(body);
   else throw new DataError('message.body must be a Uint8Array or a string');
-  const headers: Record<string, string> = {};
+  // Null prototype: a header named __proto__ or constructor is a real header, not dropped (issue 14).
+  const headers: Record<string, string> = Object.create(null);
   if (input.headers !== undefined) {
     for (const [name, value] of Object.entries(input.headers)) {
       if (typeof value !== 'string') throw new DataError(`message.headers["${name}"] must be a string`);

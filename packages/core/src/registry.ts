@@ -54,10 +54,8 @@ export function adapterModule<Options>(descriptor: AdapterDescriptor<Options>): 
 export function schemeOf(url: string): string {
   const match = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url);
   if (!match?.[1]) {
-    // Not a URL we can parse, so redactUrl cannot find its credentials: show only what follows an '@'.
-    const at = url.lastIndexOf('@');
-    const shown = at >= 0 ? `***@${url.slice(at + 1)}` : url;
-    throw new ConfigError(`invalid connection URL "${shown}": expected <scheme>://...`);
+    // redactUrl echoes a scheme-less string only when it is a bare host[:port].
+    throw new ConfigError(`invalid connection URL "${redactUrl(url)}": expected <scheme>://...`);
   }
   return match[1].toLowerCase();
 }

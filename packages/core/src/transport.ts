@@ -159,6 +159,35 @@ export function capabilitiesOf(transport: Transport, address: Address): Capabili
   return transport.capabilitiesFor?.(address) ?? transport.capabilities;
 }
 
+/**
+ * Called once per message of a {@link StreamingPublisher.publishEach}: `error` undefined when the
+ * broker durably accepted message `index`, else why it was not (a PolybusError).
+ */
+export type PublishSettled = (index: number, error: unknown) => void;
+
+/**
+ * Optional ability: a publish whose messages are settled one by one as the broker confirms them,
+ * instead of all at once when the last confirm of the call arrived. A caller that acks a source per
+ * message (the bridge) frees each message's in-flight slot one confirm earlier, so its confirm round
+ * trips overlap instead of queueing behind the slowest one of a batch.
+ */
+export interface StreamingPublisher {
+  /**
+   * Publishes `messages` in order, with the guarantee of {@link Transport.publish}, and calls
+   * `settled(i, error)` exactly once per message (in any order): `error` undefined once the broker
+   * durably accepted message `i`; otherwise the message's own fault (too large, unroutable: only that
+   * message fails) or the transport's (not connected, nacked, timed out: every message not yet
+   * confirmed fails). Messages of successive calls go out in call order. Never throws; safe to call
+   * concurrently; after the transport closed every message is settled with ClosedError.
+   */
+  publishEach(address: Address, messages: readonly Message[], settled: PublishSettled): void;
+}
+
+/** True when the transport offers {@link StreamingPublisher}. */
+export function isStreamingPublisher(transport: Transport): transport is Transport & StreamingPublisher {
+  return typeof (transport as Partial<StreamingPublisher>).publishEach === 'function';
+}
+
 /** Optional ability: request/reply. */
 export interface Requester {
   /** Sends `message` and resolves with the first reply, or rejects with {@link TimeoutError}. */

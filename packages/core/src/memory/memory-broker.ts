@@ -1,4 +1,4 @@
-import { KeyedQueue, type QueueEntry } from '../keyed-queue.js';
+import { KeyedQueue, type QueueEntry } from '../adapter-kit/keyed-queue.js';
 import type { Message } from '../message.js';
 
 /** One stored message of a group, with the number of times it has been delivered so far. */

@@ -1,11 +1,11 @@
+import { DeliveryTracker } from '../adapter-kit/delivery-tracker.js';
+import type { QueueEntry } from '../adapter-kit/keyed-queue.js';
+import { SubscriptionLifecycle } from '../adapter-kit/subscription-lifecycle.js';
 import type { Address } from '../address.js';
 import type { Capabilities } from '../capabilities.js';
-import { DeliveryTracker } from '../delivery-tracker.js';
 import { ClosedError, MessageTooLargeError, TimeoutError } from '../errors.js';
-import type { QueueEntry } from '../keyed-queue.js';
 import type { Logger } from '../logger.js';
 import type { Message } from '../message.js';
-import { once } from '../once.js';
 import type {
   CloseOptions,
   DeliveryHandler,
@@ -32,11 +32,8 @@ let ephemeralCounter = 0;
 class MemorySubscription implements Subscription, GroupMember {
   readonly #tracker: DeliveryTracker;
   readonly #outstanding = new Set<QueueEntry<StoredMessage>>();
+  readonly #lifecycle: SubscriptionLifecycle;
   #scheduled = 0;
-  #resolveClosed!: (value: Error | undefined) => void;
-  readonly closed = new Promise<Error | undefined>((resolve) => {
-    this.#resolveClosed = resolve;
-  });
 
   constructor(
     private readonly broker: MemoryBroker,
@@ -54,6 +51,12 @@ class MemorySubscription implements Subscription, GroupMember {
         logger.warn({ err: error, messageId: delivery.message.id }, 'memory: handler failed, message nacked'),
       onReleased: () => this.group.dispatch(),
     });
+    this.#lifecycle = new SubscriptionLifecycle(this.#tracker, { release: () => this.#release() });
+  }
+
+  /** Resolves once `close()` finished (always with `undefined`: nothing can break in memory). */
+  get closed(): Promise<Error | undefined> {
+    return this.#lifecycle.closed;
   }
 
   get inFlight(): number {
@@ -89,19 +92,17 @@ class MemorySubscription implements Subscription, GroupMember {
     });
   }
 
-  readonly close = (options: CloseOptions = {}): Promise<void> => this.#close(options.timeoutMs ?? 30_000);
+  /** See {@link Subscription.close}: what is left unsettled after the drain goes back to the group. */
+  readonly close = (options?: CloseOptions): Promise<void> => this.#lifecycle.close(options);
 
-  readonly #close = once(async (timeoutMs: number) => {
-    await this.#tracker.drain(timeoutMs);
-    this.#tracker.abandon();
+  #release(): void {
     this.group.removeMember(this);
     for (const entry of this.#outstanding) this.group.requeue(entry);
     this.#outstanding.clear();
     this.broker.releaseGroup(this.topic, this.group);
     this.group.dispatch();
     this.onClosed(this);
-    this.#resolveClosed(undefined);
-  });
+  }
 }
 
 /**

@@ -1,3 +1,5 @@
+// Over 300 lines: the conformance suite is one list of behaviour tests, each selected by a capability;
+// keeping them in one file keeps the list readable as the contract's checklist.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Address } from '../address.js';
 import type { Capabilities } from '../capabilities.js';

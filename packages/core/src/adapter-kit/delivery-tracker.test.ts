@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../errors.js';
+import { createMessage } from '../message.js';
 import { type DeliveryInit, DeliveryTracker } from './delivery-tracker.js';
-import { ConfigError } from './errors.js';
-import { createMessage } from './message.js';
 
 function init(log: string[], name = 'm'): DeliveryInit {
   return {

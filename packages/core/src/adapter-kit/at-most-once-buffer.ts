@@ -1,6 +1,6 @@
+import type { Message } from '../message.js';
+import type { DeliveryHandler, DeliverySource } from '../transport.js';
 import { DeliveryTracker, type DeliveryTrackerOptions } from './delivery-tracker.js';
-import type { Message } from './message.js';
-import type { DeliveryHandler, DeliverySource } from './transport.js';
 
 /** Options of an {@link AtMostOnceBuffer}. */
 export interface AtMostOnceBufferOptions<T> {

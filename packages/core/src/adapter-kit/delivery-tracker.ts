@@ -1,6 +1,6 @@
-import { ConfigError, toPolybusError } from './errors.js';
-import type { Message } from './message.js';
-import type { Delivery, DeliveryHandler, DeliverySource, NackOptions } from './transport.js';
+import { ConfigError, toPolybusError } from '../errors.js';
+import type { Message } from '../message.js';
+import type { Delivery, DeliveryHandler, DeliverySource, NackOptions } from '../transport.js';
 
 /** The native settle operations an adapter supplies for one received message. */
 export interface DeliveryInit {

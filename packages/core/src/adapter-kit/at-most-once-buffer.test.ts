@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { createMessage } from '../message.js';
+import type { Delivery } from '../transport.js';
 import { AtMostOnceBuffer } from './at-most-once-buffer.js';
-import { createMessage } from './message.js';
-import type { Delivery } from './transport.js';
 
 function buffer(capacity: number, maxInFlight: number) {
   const got: Delivery[] = [];
