@@ -6,13 +6,13 @@ export type SendAck = (deliveryTag: number, multiple: boolean) => void;
  *
  * RabbitMQ numbers a channel's deliveries 1, 2, 3... and `basic.ack` with `multiple` acknowledges
  * every outstanding delivery up to a tag. Handlers finish out of order, so an ack multiple may only
- * cover a run of tags that are all settled. The coalescer collects the acks of one event-loop turn
- * ({@link ack}), then {@link flush} sends one ack multiple for the settled run above the lowest
+ * cover a run of tags that are all settled. The coalescer collects acks ({@link ack}) until the
+ * caller flushes (the subscription: once the microtasks that settled them ran out), then {@link flush} sends one ack multiple for the settled run above the lowest
  * unsettled tag, and single acks for the settled tags beyond a gap, so no ack waits for a slower
  * message (the prefetch window would fill otherwise). Nacks are sent by the caller as they come and
  * reported with {@link settled}, so the run can pass over them.
  *
- * Pure bookkeeping: the caller schedules {@link flush} (once per turn) and owns the channel; one
+ * Pure bookkeeping: the caller schedules {@link flush} (once per burst of acks) and owns the channel; one
  * coalescer per channel, dropped with it (tags restart on a new channel). Tags never seen (messages
  * left unacked because the subscription was closing) stop the run: later acks go singly, which is
  * correct, only less compact.

@@ -1,5 +1,6 @@
+import { AddressError } from '@polybus/core';
 import { describe, expect, it } from 'vitest';
-import { bindingPattern, groupQueueName, parseAmqpAddress } from './amqp-address.js';
+import { AddressMemo, bindingPattern, groupQueueName, parseAmqpAddress } from './amqp-address.js';
 
 describe('parseAmqpAddress', () => {
   it('reads the three address kinds', () => {
@@ -50,5 +51,29 @@ describe('group queues and bindings', () => {
     expect(bindingPattern({ kind: 'topic', exchange: 'a' })).toBe('#');
     expect(bindingPattern({ kind: 'exchange', exchange: 'a', routingKey: undefined })).toBe('#');
     expect(bindingPattern({ kind: 'exchange', exchange: 'a', routingKey: 'eu.*' })).toBe('eu.*');
+  });
+});
+
+describe('AddressMemo', () => {
+  it('returns the same target for the same address without parsing again, and parses a changed one', () => {
+    const memo = new AddressMemo();
+    const address = { queue: 'q1' };
+    const first = memo.parse(address);
+    expect(first).toEqual({ kind: 'queue', queue: 'q1' });
+    expect(memo.parse(address)).toBe(first);
+    (address as { queue: string }).queue = 'q2';
+    expect(memo.parse(address)).toEqual({ kind: 'queue', queue: 'q2' });
+    expect(memo.parse('orders')).toEqual({ kind: 'topic', exchange: 'orders' });
+    expect(memo.parse('orders')).toBe(memo.parse('orders'));
+    const ex = { exchange: 'x', routingKey: 'a' };
+    expect(memo.parse(ex)).toEqual({ kind: 'exchange', exchange: 'x', routingKey: 'a' });
+    ex.routingKey = 'b';
+    expect(memo.parse(ex)).toEqual({ kind: 'exchange', exchange: 'x', routingKey: 'b' });
+  });
+
+  it('throws AddressError for an invalid address every time', () => {
+    const memo = new AddressMemo();
+    expect(() => memo.parse({ queue: '' })).toThrow(AddressError);
+    expect(() => memo.parse({ queue: '' })).toThrow(AddressError);
   });
 });

@@ -63,3 +63,36 @@ export function groupQueueName(exchange: string, group: string): string {
 export function bindingPattern(target: AmqpTarget): string {
   return target.kind === 'exchange' && target.routingKey !== undefined ? target.routingKey : '#';
 }
+
+/**
+ * {@link parseAmqpAddress} with a memory of the last address parsed: a publisher sending to one sink
+ * passes the same address on every call, and validating it costs more than a small publish. A string
+ * is matched by value, an object by identity and by its fields (an object changed since is parsed
+ * again). Throws as `parseAmqpAddress` does. One per transport; not shared.
+ */
+export class AddressMemo {
+  #address: Address | undefined;
+  #target: AmqpTarget | undefined;
+
+  /** The target of `address`, parsed at most once while the same address keeps coming. */
+  parse(address: Address): AmqpTarget {
+    if (this.#target !== undefined && this.#matches(address, this.#target)) return this.#target;
+    const target = parseAmqpAddress(address);
+    this.#address = address;
+    this.#target = target;
+    return target;
+  }
+
+  #matches(address: Address, target: AmqpTarget): boolean {
+    if (address !== this.#address) return false;
+    if (typeof address === 'string') return true;
+    const fields = address as { queue?: unknown; exchange?: unknown; routingKey?: unknown };
+    if (target.kind === 'queue') return fields.queue === target.queue && fields.exchange === undefined;
+    return (
+      target.kind === 'exchange' &&
+      fields.exchange === target.exchange &&
+      fields.routingKey === target.routingKey &&
+      fields.queue === undefined
+    );
+  }
+}

@@ -1,16 +1,15 @@
 import {
-  backoffDelay,
   ClosedError,
-  ConnectionError,
-  delay,
+  isPolybusError,
   type Logger,
   NotConnectedError,
   redactText,
-  redactUrl,
   TimeoutError,
 } from '@polybus/core';
+import { backoffDelay, delay } from '@polybus/core/adapter-kit';
 import { connect as amqpConnect, type ChannelModel } from 'amqplib';
 import type { AmqpTransportOptions } from './amqp-options.js';
+import { amqpConnectFailure, amqpDialSettings, isPermanentConnectFailure } from './amqp-security.js';
 
 /** Connection state, as `health()` reports it (`idle`: `open()` not called yet). */
 export type ConnectionState = 'idle' | 'connecting' | 'up' | 'down' | 'closed';
@@ -97,15 +96,13 @@ export class AmqpConnection {
         lastError = error;
         this.#detail = describe(error);
         this.#logger.warn({ attempt, err: this.#detail }, 'amqp: connect failed');
+        // A config problem, a refused login or an untrusted certificate: trying again will not help.
+        if (isPolybusError(error) || isPermanentConnectFailure(error)) break;
       }
     }
     if ((this.#state as ConnectionState) !== 'closed') this.#state = 'down';
-    throw new ConnectionError(
-      `cannot connect to ${redactUrl(this.#url)}: ${this.#detail ?? 'unknown error'}`,
-      {
-        cause: lastError,
-      },
-    );
+    if (isPolybusError(lastError)) throw lastError;
+    throw amqpConnectFailure(this.#url, this.#detail ?? 'unknown error', lastError);
   }
 
   /**
@@ -145,13 +142,9 @@ export class AmqpConnection {
   }
 
   async #dial(): Promise<ChannelModel> {
-    const url = new URL(this.#url);
-    if (!url.searchParams.has('heartbeat'))
-      url.searchParams.set('heartbeat', String(this.#options.heartbeatSeconds));
-    const clientProperties = this.#options.connectionName
-      ? { connection_name: this.#options.connectionName }
-      : {};
-    return amqpConnect(url.toString(), { clientProperties, timeout: 10_000 });
+    // Re-read on every dial: rotated certificates and password files are picked up on reconnect.
+    const { url, socketOptions } = amqpDialSettings(this.#url, this.#options);
+    return amqpConnect(url, socketOptions);
   }
 
   #adopt(connection: ChannelModel): void {

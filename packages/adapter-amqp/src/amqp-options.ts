@@ -1,3 +1,4 @@
+import { type TlsOptions, tlsOptionsSchema } from '@polybus/core/adapter-kit';
 import { z } from 'zod';
 
 const ARGUMENT_VALUE = z.union([z.string(), z.number(), z.boolean()]);
@@ -27,6 +28,11 @@ export const amqpOptionsSchema = z
       .default(128 * 1024 * 1024),
     mandatoryTopicPublish: z.boolean().default(false),
     connectionName: z.string().min(1).optional(),
+    authMechanism: z.enum(['PLAIN', 'EXTERNAL']).default('PLAIN'),
+    username: z.string().min(1).optional(),
+    password: z.string().optional(),
+    passwordFile: z.string().min(1).optional(),
+    tls: tlsOptionsSchema.optional(),
   })
   .refine((o) => o.queueType !== 'quorum' || o.durable, {
     message: 'quorum queues are always durable: queueType "quorum" needs durable: true',
@@ -84,4 +90,27 @@ export interface AmqpTransportOptions {
   mandatoryTopicPublish: boolean;
   /** Connection name shown in the RabbitMQ management UI. @defaultValue none */
   connectionName?: string | undefined;
+  /**
+   * SASL mechanism: `PLAIN` (user name and password, from the URL or `username`/`password`) or
+   * `EXTERNAL` (the broker takes the user from the client certificate: needs `tls.certFile`/`keyFile`
+   * and RabbitMQ's `rabbitmq_auth_mechanism_ssl` plugin).
+   * @defaultValue 'PLAIN'
+   */
+  authMechanism: 'PLAIN' | 'EXTERNAL';
+  /** User name for PLAIN when the URL has no credentials (URL credentials take precedence). @defaultValue none */
+  username?: string | undefined;
+  /**
+   * Password for PLAIN with `username`. Prefer `passwordFile`, `${file:/run/secrets/x}` or `${VAR}` over
+   * writing it inline. @defaultValue none
+   */
+  password?: string | undefined;
+  /** File holding the password (one trailing newline removed); wins over `password`. @defaultValue none */
+  passwordFile?: string | undefined;
+  /**
+   * TLS settings: CA file, client certificate and key, server name, verification (on by default).
+   * Setting it turns TLS on also for an `amqp://` URL (default port then 5671); an `amqps://` URL
+   * without it uses TLS with the system CAs.
+   * @defaultValue none
+   */
+  tls?: TlsOptions | undefined;
 }

@@ -1,51 +1,50 @@
 import {
   AddressError,
-  BrokerError,
   bodyBuffer,
   type Logger,
   type Message,
   MessageTooLargeError,
-  NotConnectedError,
-  type PolybusError,
-  PublishError,
+  type PublishSettled,
   TimeoutError,
   toPolybusError,
   UnroutableError,
 } from '@polybus/core';
-import type { ChannelModel, ConfirmChannel } from 'amqplib';
+import type { ChannelModel } from 'amqplib';
 import type { AmqpTarget } from './amqp-address.js';
 import type { AmqpConnection } from './amqp-connection.js';
 import { describe } from './amqp-connection.js';
 import type { AmqpTransportOptions } from './amqp-options.js';
-import { BatchConfirms } from './batch-confirms.js';
+import { ConfirmBatch } from './confirm-batch.js';
 import { type AmqpPublishProperties, toAmqpProperties } from './header-mapping.js';
+import { OrderedWrites, type WriteStep } from './ordered-writes.js';
+import { channelError, describeTarget, type PublishChannel, waitForDrain } from './publish-channel.js';
 import { routeOf } from './publish-route.js';
 
 /** The properties of one publish plus amqplib's `mandatory` flag (set per route, on our own object). */
 type PublishOptions = AmqpPublishProperties & { mandatory?: boolean };
 
-/** One confirm channel and what the adapter learned on it. */
-interface PublishChannel {
-  readonly channel: ConfirmChannel;
-  readonly connection: ChannelModel;
-  /** Message ids the broker returned as unroutable (`basic.return` precedes the confirm). */
-  readonly returned: Map<string, number>;
-  /** Exchanges declared on this channel's connection. */
-  readonly declared: Set<string>;
-  /** The error that closed the channel, if any. */
-  closeError: (Error & { code?: number }) | undefined;
-  open: boolean;
+/** A message ready for the wire: its AMQP properties are built (and checked) before sending. */
+interface Prepared {
+  readonly message: Message;
+  readonly properties: PublishOptions;
 }
 
 /**
  * Publishes on one confirm channel per connection, opened on first use and reopened after a channel
  * error (e.g. 404 for a missing exchange) or a reconnect. Subscriptions never share it, so a publish
  * error never closes a consumer. Safe to call concurrently.
+ *
+ * Pipelined: a publish writes its messages at once (synchronously when the channel is open and the
+ * target declared) and each message is settled by its own confirm, so any number of publishes are
+ * outstanding at a time — the caller's in-flight bound is the only bound. Writes go out strictly in
+ * call order ({@link OrderedWrites}): a publish that has to wait (socket backpressure, a channel being
+ * opened, an exchange being checked) holds back the ones after it.
  */
 export class AmqpPublisher {
   readonly #connection: AmqpConnection;
   readonly #options: AmqpTransportOptions;
   readonly #logger: Logger;
+  readonly #writes = new OrderedWrites();
   #current: PublishChannel | undefined;
   #opening: Promise<PublishChannel> | undefined;
 
@@ -62,101 +61,182 @@ export class AmqpPublisher {
    * broker nack, NotConnectedError when the channel or connection died before the confirm, and
    * TimeoutError after `publishTimeoutMs` (waiting for a connection included).
    */
-  async publish(target: AmqpTarget, messages: readonly Message[]): Promise<void> {
-    const prepared = messages.map((message) => {
-      if (message.body.byteLength > this.#options.maxMessageBytes) {
-        throw new MessageTooLargeError(
-          `message ${message.id} is ${message.body.byteLength} bytes; this amqp connection accepts at most ${this.#options.maxMessageBytes}`,
-        );
-      }
-      return { message, properties: toAmqpProperties(message) };
-    });
-    if (prepared.length === 0) return;
-    const timeoutMs = this.#options.publishTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = { passed: false };
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        deadline.passed = true;
-        reject(
-          new TimeoutError(
-            `amqp publish of ${prepared.length} message(s) not confirmed within ${timeoutMs} ms`,
-          ),
-        );
-      }, timeoutMs);
-    });
-    const work = this.#send(target, prepared, timeoutMs, deadline);
-    work.catch(() => undefined);
+  publish(target: AmqpTarget, messages: readonly Message[]): Promise<void> {
+    let prepared: Prepared[];
     try {
-      await Promise.race([work, timeout]);
-    } finally {
-      clearTimeout(timer);
+      prepared = messages.map((message) => this.#prepare(message));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (prepared.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      let open = prepared.length;
+      this.#start(target, prepared, (_index, error) => {
+        if (open <= 0) return;
+        if (error !== undefined) {
+          open = 0;
+          reject(error);
+        } else if (--open === 0) resolve();
+      });
+    });
+  }
+
+  /**
+   * Publishes `messages` in order to `target` and calls `settled(i, error)` once per message as its
+   * confirm arrives (see core's `StreamingPublisher`): a message that is too large or has bad
+   * properties fails alone without being sent; UnroutableError, AddressError, PublishError,
+   * NotConnectedError and TimeoutError as {@link publish} rejects with them. Never throws.
+   */
+  publishEach(target: AmqpTarget, messages: readonly Message[], settled: PublishSettled): void {
+    const prepared: Array<Prepared | undefined> = [];
+    const faults: Array<[number, unknown]> = [];
+    messages.forEach((message, i) => {
+      try {
+        prepared.push(this.#prepare(message));
+      } catch (error) {
+        prepared.push(undefined);
+        faults.push([i, error]);
+      }
+    });
+    this.#start(target, prepared, settled, faults);
+  }
+
+  /** Checks the size and builds the properties; throws MessageTooLargeError or DataError. */
+  #prepare(message: Message): Prepared {
+    if (message.body.byteLength > this.#options.maxMessageBytes) {
+      throw new MessageTooLargeError(
+        `message ${message.id} is ${message.body.byteLength} bytes; this amqp connection accepts at most ${this.#options.maxMessageBytes}`,
+      );
+    }
+    return { message, properties: toAmqpProperties(message) };
+  }
+
+  /**
+   * Settles `faults` at once, arms the publish timeout and queues the writes of the rest. Messages
+   * still unconfirmed when the timeout fires fail with TimeoutError, and those not written yet are
+   * never written (the caller believes them unsent).
+   */
+  #start(
+    target: AmqpTarget,
+    prepared: ReadonlyArray<Prepared | undefined>,
+    settled: PublishSettled,
+    faults: ReadonlyArray<[number, unknown]> = [],
+  ): void {
+    let timer: NodeJS.Timeout | undefined;
+    const batch = new ConfirmBatch(prepared.length, settled, () => clearTimeout(timer));
+    for (const [index, error] of faults) batch.settle(index, error);
+    if (batch.finished) return;
+    const timeoutMs = this.#options.publishTimeoutMs;
+    timer = setTimeout(() => {
+      batch.failOpen(
+        new TimeoutError(
+          `amqp publish of ${prepared.length} message(s) not confirmed within ${timeoutMs} ms`,
+        ),
+      );
+    }, timeoutMs);
+    this.#writes.submit(this.#writeJob(target, prepared, batch));
+  }
+
+  /**
+   * The write job of one publish: writes its messages from where it stopped; waits for a ready
+   * channel (opened, exchange declared) and for 'drain'. If the channel dies under it, the messages
+   * not written yet fail with it (nothing of a failed publish goes out on a new channel afterwards).
+   */
+  #writeJob(
+    target: AmqpTarget,
+    prepared: ReadonlyArray<Prepared | undefined>,
+    batch: ConfirmBatch,
+  ): WriteStep {
+    let next = 0;
+    let used: PublishChannel | undefined;
+    return () => {
+      while (next < prepared.length && !batch.finished) {
+        if (used !== undefined && !used.open) {
+          batch.failOpen(channelError(used, undefined, target));
+          return undefined;
+        }
+        const pc = this.#ready(target);
+        if (pc === undefined) return bounded(this.#makeReady(target, batch), this.#options.publishTimeoutMs);
+        used = pc;
+        const index = next++;
+        const item = prepared[index];
+        if (item !== undefined && !this.#write(pc, target, item, index, batch)) {
+          return bounded(waitForDrain(pc), this.#options.publishTimeoutMs);
+        }
+      }
+      return undefined;
+    };
+  }
+
+  /** Writes one message; returns false when the channel's buffer is full (wait for 'drain'). */
+  #write(
+    pc: PublishChannel,
+    target: AmqpTarget,
+    item: Prepared,
+    index: number,
+    batch: ConfirmBatch,
+  ): boolean {
+    const { message, properties } = item;
+    const route = routeOf(target, message.key, this.#options.mandatoryTopicPublish);
+    properties.mandatory = route.mandatory;
+    const callback = (error: unknown): void => {
+      if (error) {
+        batch.settle(index, channelError(pc, error, target));
+        return;
+      }
+      const returned = pc.returned.get(message.id);
+      if (returned === undefined) {
+        batch.settle(index, undefined);
+        return;
+      }
+      if (returned <= 1) pc.returned.delete(message.id);
+      else pc.returned.set(message.id, returned - 1);
+      batch.settle(
+        index,
+        new UnroutableError(
+          `amqp: no queue took message ${message.id} published to ${describeTarget(target)}`,
+        ),
+      );
+    };
+    try {
+      return pc.channel.publish(
+        route.exchange,
+        route.routingKey,
+        bodyBuffer(message.body),
+        properties,
+        callback,
+      );
+    } catch (error) {
+      batch.settle(index, channelError(pc, error, target));
+      return true;
     }
   }
 
-  async #send(
-    target: AmqpTarget,
-    prepared: ReadonlyArray<{ message: Message; properties: ReturnType<typeof toAmqpProperties> }>,
-    timeoutMs: number,
-    deadline: { passed: boolean },
-  ): Promise<void> {
-    const pc = await this.#channelFor(timeoutMs);
-    if (target.kind === 'topic' && !pc.declared.has(target.exchange)) {
-      try {
+  /** The open channel, if `target` can be written to it right now (its exchange known to exist). */
+  #ready(target: AmqpTarget): PublishChannel | undefined {
+    const pc = this.#current;
+    if (pc === undefined || !pc.open) return undefined;
+    return target.kind === 'queue' || pc.declared.has(target.exchange) ? pc : undefined;
+  }
+
+  /**
+   * Opens the channel and declares (topic) or checks (exchange) the target's exchange. Never rejects:
+   * a failure fails the batch's open messages.
+   */
+  async #makeReady(target: AmqpTarget, batch: ConfirmBatch): Promise<void> {
+    let pc: PublishChannel | undefined;
+    try {
+      pc = await this.#channelFor(this.#options.publishTimeoutMs);
+      if (target.kind === 'queue' || pc.declared.has(target.exchange)) return;
+      if (target.kind === 'topic') {
         await pc.channel.assertExchange(target.exchange, 'topic', { durable: this.#options.durable });
-      } catch (error) {
-        throw this.#channelError(pc, error, target);
-      }
+      } else await this.#checkExchange(pc, target);
       pc.declared.add(target.exchange);
-    } else if (target.kind === 'exchange' && !pc.declared.has(target.exchange)) {
-      await this.#checkExchange(pc, target);
-      pc.declared.add(target.exchange);
+    } catch (error) {
+      batch.failOpen(
+        pc === undefined ? toPolybusError(error, 'amqp publish') : channelError(pc, error, target),
+      );
     }
-    // One promise for the whole batch (not one per message): it resolves when the broker confirmed
-    // every message sent and rejects with the first failure, as Promise.all over them would.
-    const confirms = new BatchConfirms();
-    for (const { message, properties } of prepared) {
-      const route = routeOf(target, message.key, this.#options.mandatoryTopicPublish);
-      if (!pc.open) throw this.#channelError(pc, undefined, target);
-      // The caller got a TimeoutError already: do not send what it believes unsent.
-      if (deadline.passed) throw new TimeoutError('amqp publish timed out');
-      const callback = (error: unknown): void => {
-        if (error) {
-          confirms.settle(this.#channelError(pc, error, target));
-          return;
-        }
-        const returned = pc.returned.get(message.id);
-        if (returned === undefined) {
-          confirms.settle(undefined);
-          return;
-        }
-        if (returned <= 1) pc.returned.delete(message.id);
-        else pc.returned.set(message.id, returned - 1);
-        confirms.settle(
-          new UnroutableError(
-            `amqp: no queue took message ${message.id} published to ${describeTarget(target)}`,
-          ),
-        );
-      };
-      const options: PublishOptions = properties;
-      options.mandatory = route.mandatory;
-      let flowing = true;
-      confirms.expect();
-      try {
-        flowing = pc.channel.publish(
-          route.exchange,
-          route.routingKey,
-          bodyBuffer(message.body),
-          options,
-          callback,
-        );
-      } catch (error) {
-        confirms.settle(this.#channelError(pc, error, target));
-      }
-      // Backpressure: the socket buffer is full, wait for 'drain' before writing more.
-      if (!flowing) await waitForDrain(pc);
-    }
-    await confirms.all();
   }
 
   /**
@@ -168,7 +248,7 @@ export class AmqpPublisher {
     try {
       probe = await pc.connection.createChannel();
     } catch (error) {
-      throw this.#channelError(pc, error, target);
+      throw channelError(pc, error, target);
     }
     probe.on('error', () => undefined);
     try {
@@ -182,38 +262,6 @@ export class AmqpPublisher {
     } finally {
       await probe.close().catch(() => undefined);
     }
-  }
-
-  #channelError(pc: PublishChannel, error: unknown, target: AmqpTarget): PolybusError {
-    const closeError = pc.closeError;
-    // A channel error names its exchange; one caused by another publish's target is not ours.
-    const mine =
-      closeError !== undefined &&
-      target.kind !== 'queue' &&
-      closeError.message.includes(`'${target.exchange}'`);
-    if (mine && closeError?.code === 404) {
-      return new AddressError(`amqp: ${describeTarget(target)} does not exist (${describe(closeError)})`, {
-        cause: closeError,
-      });
-    }
-    if (mine && closeError?.code === 406) {
-      return new BrokerError(`amqp: broker refused ${describeTarget(target)}: ${describe(closeError)}`, {
-        cause: closeError,
-        retriable: false,
-      });
-    }
-    if (error instanceof Error && error.message === 'message nacked') {
-      return new PublishError(`amqp: broker nacked a message published to ${describeTarget(target)}`, {
-        cause: error,
-      });
-    }
-    if (!pc.open || (error instanceof Error && /closed|closing|ended/i.test(error.message))) {
-      return new NotConnectedError(
-        `amqp: channel closed before the broker confirmed (${describe(closeError ?? error ?? 'connection lost')}); publish again`,
-        { cause: closeError ?? error },
-      );
-    }
-    return toPolybusError(error, 'amqp publish');
   }
 
   #channelFor(timeoutMs: number): Promise<PublishChannel> {
@@ -271,26 +319,14 @@ export class AmqpPublisher {
   }
 }
 
-function waitForDrain(pc: PublishChannel): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = (): void => {
-      pc.channel.off('drain', done);
-      pc.channel.off('close', done);
-      resolve();
-    };
-    pc.channel.on('drain', done);
-    pc.channel.on('close', done);
+/**
+ * `wait`, or `ms` at most: a write job never holds the queue longer than a publish may take (a lost
+ * connection may never emit the channel's 'drain' or 'close').
+ */
+function bounded(wait: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
   });
-}
-
-/** A short description of a target for error messages. */
-export function describeTarget(target: AmqpTarget): string {
-  switch (target.kind) {
-    case 'topic':
-      return `topic exchange "${target.exchange}"`;
-    case 'queue':
-      return `queue "${target.queue}"`;
-    case 'exchange':
-      return `exchange "${target.exchange}"`;
-  }
+  return Promise.race([wait, limit]).finally(() => clearTimeout(timer));
 }

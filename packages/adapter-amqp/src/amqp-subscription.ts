@@ -1,20 +1,19 @@
+// Over 300 lines: one consumer channel's establish / re-establish / settle / release, which share the
+// channel state; ack coalescing, attempt counting and the lifecycle live in their own modules.
 import {
   type Address,
   AddressError,
   BrokerError,
-  backoffDelay,
   ClosedError,
   type CloseOptions,
   type DeliveryHandler,
-  DeliveryTracker,
-  delay,
   type Logger,
   NotConnectedError,
-  once,
   PolybusError,
   type Subscription,
   toPolybusError,
 } from '@polybus/core';
+import { backoffDelay, DeliveryTracker, delay, SubscriptionLifecycle } from '@polybus/core/adapter-kit';
 import type { Message as AmqpMessage, Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { AckCoalescer } from './ack-coalescer.js';
 import { type AmqpTarget, bindingPattern, groupQueueName } from './amqp-address.js';
@@ -32,7 +31,7 @@ interface ConsumerChannel {
   alive: boolean;
   /** Set when we close the channel ourselves. */
   closing: boolean;
-  /** The channel's acks, sent once per event-loop turn (see {@link AckCoalescer}). */
+  /** The channel's acks, sent once the current microtasks ran out (see {@link AckCoalescer}). */
   readonly acks: AckCoalescer;
   /** Whether a flush of {@link acks} is scheduled. */
   flushing: boolean;
@@ -66,12 +65,7 @@ export class AmqpSubscription implements Subscription {
   readonly #holds = new Set<() => void>();
   #current: ConsumerChannel | undefined;
   #loop: Promise<void> | undefined;
-  #closing = false;
-  #resolveClosed!: (value: Error | undefined) => void;
-  /** Resolves when the subscription ended: `undefined` after `close()`, the error after a fatal one. */
-  readonly closed = new Promise<Error | undefined>((resolve) => {
-    this.#resolveClosed = resolve;
-  });
+  readonly #lifecycle: SubscriptionLifecycle;
 
   constructor(connection: AmqpConnection, init: AmqpSubscriptionInit) {
     this.#connection = connection;
@@ -84,6 +78,20 @@ export class AmqpSubscription implements Subscription {
           'amqp: handler failed, message nacked',
         ),
     });
+    this.#lifecycle = new SubscriptionLifecycle(this.#tracker, {
+      stopIntake: () => {
+        this.#stop.abort();
+        const cc = this.#current;
+        if (cc?.alive && cc.consumerTag !== undefined)
+          void cc.channel.cancel(cc.consumerTag).catch(() => undefined);
+      },
+      release: () => this.#release(),
+    });
+  }
+
+  /** Resolves when the subscription ended: `undefined` after `close()`, the error after a fatal one. */
+  get closed(): Promise<Error | undefined> {
+    return this.#lifecycle.closed;
   }
 
   /** Deliveries handed to the handler and not yet settled. */
@@ -116,14 +124,14 @@ export class AmqpSubscription implements Subscription {
   }
 
   #kick(): void {
-    if (this.#loop !== undefined || this.#closing) return;
+    if (this.#loop !== undefined || this.#lifecycle.ending) return;
     this.#loop = this.#reestablish().finally(() => {
       this.#loop = undefined;
     });
   }
 
   async #reestablish(): Promise<void> {
-    for (let attempt = 1; !this.#closing && !this.#current?.alive; attempt++) {
+    for (let attempt = 1; !this.#lifecycle.ending && !this.#current?.alive; attempt++) {
       const connection = this.#connection.current;
       if (connection === undefined) return; // onConnected kicks again
       try {
@@ -134,7 +142,7 @@ export class AmqpSubscription implements Subscription {
         const mapped = this.#mapError(error);
         if (mapped instanceof AddressError) {
           this.#init.logger.error({ err: mapped.message }, 'amqp: subscription cannot be re-established');
-          void this.#finish(mapped);
+          void this.#lifecycle.fail(mapped);
           return;
         }
         this.#init.logger.warn({ attempt, err: mapped.message }, 'amqp: re-establishing consumer failed');
@@ -165,7 +173,7 @@ export class AmqpSubscription implements Subscription {
     });
     channel.once('close', () => {
       cc.alive = false;
-      if (cc.closing || this.#closing || this.#current !== cc) return;
+      if (cc.closing || this.#lifecycle.ending || this.#current !== cc) return;
       // The connection emits 'close' after its channels: let it update its state first.
       setImmediate(() => this.#kick());
     });
@@ -204,11 +212,11 @@ export class AmqpSubscription implements Subscription {
       await channel.close().catch(() => undefined);
       throw closeError ?? error;
     }
-    if (this.#closing || !cc.alive) {
+    if (this.#lifecycle.ending || !cc.alive) {
       cc.closing = true;
       cc.alive = false;
       await channel.close().catch(() => undefined);
-      if (this.#closing) throw new ClosedError('amqp subscription is closed');
+      if (this.#lifecycle.ending) throw new ClosedError('amqp subscription is closed');
       throw new NotConnectedError('amqp consumer channel closed while starting');
     }
     this.#current = cc;
@@ -221,11 +229,11 @@ export class AmqpSubscription implements Subscription {
       cc.alive = false;
       cc.closing = true;
       void cc.channel.close().catch(() => undefined);
-      if (!this.#closing && this.#current === cc) setImmediate(() => this.#kick());
+      if (!this.#lifecycle.ending && this.#current === cc) setImmediate(() => this.#kick());
       return;
     }
     // Intake stopped (closing): leave it unacked, the broker redelivers it when the channel closes.
-    if (this.#closing || !cc.alive) return;
+    if (this.#lifecycle.ending || !cc.alive) return;
     const body = new Uint8Array(msg.content.buffer, msg.content.byteOffset, msg.content.byteLength);
     const message = fromAmqpMessage(msg.fields, msg.properties, body);
     const rawCount = msg.properties.headers?.['x-delivery-count'];
@@ -248,7 +256,11 @@ export class AmqpSubscription implements Subscription {
         cc.acks.ack(deliveryTag);
         if (!cc.flushing) {
           cc.flushing = true;
-          setImmediate(flushAcks, cc);
+          // Once the microtasks run out: the acks of every message its confirm settled in this
+          // turn (their settle chains are equally deep) go in one flush, and are written before
+          // amqplib's muxer sends this turn's frames; a setImmediate flush would miss that send
+          // and wait a whole event-loop turn (one more socket read of deliveries) for the next.
+          queueMicrotask(() => flushAcks(cc));
         }
       },
       nack: async ({ requeue, delayMs }) => {
@@ -296,25 +308,12 @@ export class AmqpSubscription implements Subscription {
    * deliveries to be settled, then closes the channel: the broker requeues what is still unacked. A
    * subscription without a group also deletes its private queue. Safe to call twice; never rejects.
    */
-  close(options: CloseOptions = {}): Promise<void> {
-    return this.#close(options.timeoutMs ?? 30_000);
+  close(options?: CloseOptions): Promise<void> {
+    return this.#lifecycle.close(options);
   }
 
-  readonly #close = once(async (timeoutMs: number): Promise<void> => {
-    this.#closing = true;
-    this.#stop.abort();
-    const cc = this.#current;
-    if (cc?.alive && cc.consumerTag !== undefined) {
-      await cc.channel.cancel(cc.consumerTag).catch(() => undefined);
-    }
-    await this.#tracker.drain(timeoutMs);
-    await this.#finish(undefined);
-  });
-
-  async #finish(error: Error | undefined): Promise<void> {
-    this.#closing = true;
-    this.#stop.abort();
-    this.#tracker.abandon();
+  /** After the drain (or a fatal error): flush this turn's acks, delete a private queue, close the channel. */
+  async #release(): Promise<void> {
     for (const release of [...this.#holds]) release();
     await this.#loop?.catch(() => undefined);
     const cc = this.#current;
@@ -332,11 +331,10 @@ export class AmqpSubscription implements Subscription {
       }
     }
     this.#init.onClosed(this);
-    this.#resolveClosed(error);
   }
 }
 
-/** Sends the acks a channel collected this turn (scheduled by the first ack of the turn). */
+/** Sends the acks a channel collected (scheduled by the first ack since the last flush). */
 function flushAcks(cc: ConsumerChannel): void {
   cc.flushing = false;
   if (cc.alive) cc.acks.flush();

@@ -1,22 +1,31 @@
 import {
   type Address,
+  AddressError,
   type Capabilities,
   ClosedError,
   type CloseOptions,
   ConfigError,
   type DeliveryHandler,
   type HealthStatus,
+  type LagReport,
+  type LagReporter,
   type Logger,
   type Message,
+  type PublishSettled,
+  redactUrl,
+  type StreamingPublisher,
   type SubscribeOptions,
   type Subscription,
   type Transport,
+  toPolybusError,
 } from '@polybus/core';
-import { parseAmqpAddress } from './amqp-address.js';
+import { resolveSubscribeOptions } from '@polybus/core/adapter-kit';
+import { AddressMemo, groupQueueName, parseAmqpAddress } from './amqp-address.js';
 import { AmqpConnection } from './amqp-connection.js';
 import type { AmqpTransportOptions } from './amqp-options.js';
 import { AmqpPublisher } from './amqp-publisher.js';
 import { AmqpSubscription } from './amqp-subscription.js';
+import { fetchQueueLag } from './queue-lag.js';
 
 /** What the AMQP adapter guarantees for string (topic) and `{ exchange }` addresses. */
 export function amqpCapabilities(maxMessageBytes: number): Capabilities {
@@ -36,7 +45,7 @@ export function amqpCapabilities(maxMessageBytes: number): Capabilities {
  * confirm channel for publishing, one channel per subscription. See the package README for addresses,
  * header mapping and limits.
  */
-export class AmqpTransport implements Transport {
+export class AmqpTransport implements Transport, StreamingPublisher, LagReporter {
   readonly scheme: string;
   readonly capabilities: Capabilities;
   readonly #connection: AmqpConnection;
@@ -44,6 +53,8 @@ export class AmqpTransport implements Transport {
   readonly #options: AmqpTransportOptions;
   readonly #logger: Logger;
   readonly #subscriptions = new Set<AmqpSubscription>();
+  /** The last publish address, parsed (a sink publishes to one address over and over). */
+  readonly #publishTarget = new AddressMemo();
   #closing: Promise<void> | undefined;
 
   /** Creates an unconnected transport for `url` (`amqp://user:pass@host:5672/vhost` or `amqps://`). No I/O. */
@@ -51,8 +62,11 @@ export class AmqpTransport implements Transport {
     let scheme: string;
     try {
       scheme = new URL(url).protocol.replace(/:$/, '');
-    } catch (error) {
-      throw new ConfigError('invalid amqp URL (expected amqp://user:pass@host:port/vhost)', { cause: error });
+    } catch {
+      // No cause: the URL parser's error carries the whole input, password included.
+      throw new ConfigError(
+        `invalid amqp URL "${redactUrl(url)}": expected amqp://host:port/vhost, credentials as user:pass@ before the host (percent-encode / @ : in them)`,
+      );
     }
     if (scheme !== 'amqp' && scheme !== 'amqps')
       throw new ConfigError(`not an amqp URL: scheme "${scheme}:"`);
@@ -100,9 +114,35 @@ export class AmqpTransport implements Transport {
    */
   async publish(address: Address, messages: readonly Message[]): Promise<void> {
     if (this.#closing) throw new ClosedError('amqp transport is closed');
-    const target = parseAmqpAddress(address);
+    const target = this.#publishTarget.parse(address);
     await this.#ensureOpened();
     await this.#publisher.publish(target, messages);
+  }
+
+  /**
+   * Publishes in order on the confirm channel and settles each message as RabbitMQ confirms it (see
+   * core's `StreamingPublisher` and {@link AmqpPublisher.publishEach}); messages of successive calls
+   * go out in call order. After `close()` every message is settled with ClosedError. Never throws.
+   */
+  publishEach(address: Address, messages: readonly Message[], settled: PublishSettled): void {
+    const failAll = (error: unknown): void => {
+      for (let i = 0; i < messages.length; i++) settled(i, error);
+    };
+    if (this.#closing) {
+      failAll(new ClosedError('amqp transport is closed'));
+      return;
+    }
+    let target: ReturnType<typeof parseAmqpAddress>;
+    try {
+      target = this.#publishTarget.parse(address);
+    } catch (error) {
+      failAll(error);
+      return;
+    }
+    // Not opened yet (or down): start opening; the writes wait for the connection in call order.
+    const state = this.#connection.state;
+    if (state === 'idle' || state === 'down') void this.#connection.open().catch(() => undefined);
+    this.#publisher.publishEach(target, messages, settled);
   }
 
   /**
@@ -116,17 +156,12 @@ export class AmqpTransport implements Transport {
   ): Promise<Subscription> {
     if (this.#closing) throw new ClosedError('amqp transport is closed');
     const target = parseAmqpAddress(address);
-    if (options.from === 'earliest') {
-      throw new ConfigError(
-        'amqp queues cannot replay: subscribe with from "latest" (capabilities.replay is false)',
-      );
-    }
-    const maxInFlight = options.maxInFlight ?? 16;
-    if (!Number.isInteger(maxInFlight) || maxInFlight < 1 || maxInFlight > 65_535) {
-      throw new ConfigError(
-        `maxInFlight must be an integer 1-65535 (AMQP prefetch), got ${String(maxInFlight)}`,
-      );
-    }
+    const { maxInFlight } = resolveSubscribeOptions(options, {
+      adapter: 'amqp',
+      replay: false,
+      maxInFlightLimit: 65_535,
+      maxInFlightMeans: 'AMQP prefetch',
+    });
     await this.#ensureOpened();
     const subscription = new AmqpSubscription(this.#connection, {
       address,
@@ -147,6 +182,31 @@ export class AmqpTransport implements Transport {
       throw error;
     }
     return subscription;
+  }
+
+  /**
+   * The depth of the queue a group consumes: `<exchange>.<group>` for a string or `{ exchange }`
+   * address, the queue itself for `{ queue }` (group ignored). Ready messages only: RabbitMQ's
+   * passive declare does not count delivered-but-unacked ones, so `inFlight` is undefined (see
+   * {@link fetchQueueLag}). One passive declare on a throwaway channel. Rejects with AddressError
+   * for an exchange address without a group, ClosedError after close, ConnectionError when down.
+   */
+  async lag(address: Address, group?: string): Promise<LagReport> {
+    if (this.#closing) throw new ClosedError('amqp transport is closed');
+    const target = parseAmqpAddress(address);
+    let queue: string;
+    if (target.kind === 'queue') queue = target.queue;
+    else if (group === undefined)
+      throw new AddressError(
+        `amqp lag of exchange "${target.exchange}" needs a group (its queue is <exchange>.<group>)`,
+      );
+    else queue = groupQueueName(target.exchange, group);
+    const connection = await this.#connection.whenUp(this.#options.publishTimeoutMs);
+    try {
+      return await fetchQueueLag(connection, queue);
+    } catch (error) {
+      throw toPolybusError(error, `amqp: depth of queue "${queue}"`);
+    }
   }
 
   async #ensureOpened(): Promise<void> {

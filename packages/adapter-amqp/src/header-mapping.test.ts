@@ -177,5 +177,31 @@ describe('headerValueToString', () => {
     expect(headerValueToString(10n)).toBe('10');
     expect(headerValueToString(new Uint8Array([104, 105]))).toBe('hi');
     expect(headerValueToString({ a: Buffer.from('z') })).toBe('{"a":"z"}');
+    // Invalid UTF-8 is never turned into U+FFFD: it is base64 with a marker.
+    expect(headerValueToString(Buffer.from([0xff, 0x00, 0xc3]))).toBe('base64:/wDD');
+    expect(headerValueToString(new Uint8Array([0xe2, 0x9c, 0x93]))).toBe('✓');
+    expect(headerValueToString({ a: Buffer.from([0xff]) })).toBe('{"a":"base64:/w=="}');
+  });
+});
+
+describe('amqp header policy (docs/security.md)', () => {
+  it('refuses CR/LF/NUL values and control characters in names on publish, naming the header only', () => {
+    const m = createMessage({ body: '', headers: { 'x-evil': 'pw\r\nInjected: 1' } });
+    expect(() => toAmqpProperties(m)).toThrow(
+      expect.objectContaining({ code: 'DATA_INVALID', message: expect.not.stringContaining('pw') }),
+    );
+  });
+
+  it('reads CR/LF strings and bytes as base64:, drops names with control characters', () => {
+    expect(headerValueToString('a\r\nb')).toBe(`base64:${Buffer.from('a\r\nb').toString('base64')}`);
+    expect(headerValueToString(Buffer.from('a\nb'))).toBe('base64:YQpi');
+    const m = fromAmqpMessage(
+      { exchange: '', routingKey: 'q' },
+      { headers: { 'bad\nname': 'v', ok: 'ünï' } },
+      new Uint8Array(0),
+      1,
+      () => 'id',
+    );
+    expect(m.headers).toEqual({ ok: 'ünï' });
   });
 });

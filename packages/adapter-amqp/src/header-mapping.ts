@@ -1,4 +1,10 @@
 import { CanonicalHeaders, DataError, type Message, newMessageId } from '@polybus/core';
+import {
+  checkOutgoingHeader,
+  headerTextFromBytes,
+  headerTextFromString,
+  isValidHeaderName,
+} from '@polybus/core/adapter-kit';
 
 /** Header carrying the envelope timestamp in milliseconds (the AMQP `timestamp` property has seconds). */
 export const TIMESTAMP_MS_HEADER = 'x-polybus-timestamp-ms';
@@ -48,8 +54,8 @@ export interface AmqpReceivedFields {
  * string; `key` and the ms timestamp travel in `x-polybus-key` / `x-polybus-timestamp-ms`. The ms
  * header is left out when the timestamp is a whole second (the `timestamp` property then says it all),
  * and `headers` is left out when the table would be empty.
- * Throws {@link DataError} for a `priority` that is not an integer 0-255 or an `expiration` that is not
- * a non-negative integer.
+ * Throws {@link DataError} for a `priority` that is not an integer 0-255, an `expiration` that is not
+ * a non-negative integer, or a header the header policy refuses (CR, LF, NUL, control characters).
  */
 export function toAmqpProperties(message: Message): AmqpPublishProperties {
   const headers: Record<string, string> = {};
@@ -63,6 +69,7 @@ export function toAmqpProperties(message: Message): AmqpPublishProperties {
   const source = message.headers;
   for (const name in source) {
     const value = source[name] as string;
+    checkOutgoingHeader('amqp', name, value);
     switch (name) {
       case CanonicalHeaders.messageId:
       case CanonicalHeaders.timestamp:
@@ -117,22 +124,23 @@ export function toAmqpProperties(message: Message): AmqpPublishProperties {
 }
 
 /**
- * Converts an AMQP header table value to a string: strings as they are, byte arrays as UTF-8, numbers,
+ * Converts an AMQP header table value to a string by the header policy of every adapter
+ * (docs/security.md): strings as they are and byte arrays as UTF-8 when valid UTF-8 without CR, LF or
+ * NUL, else as `base64:` followed by their base64 (never silently replaced by U+FFFD), numbers,
  * bigints and booleans with `String`, dates as epoch milliseconds, `null`/`undefined` as `''`, arrays
  * and tables as JSON (buffers inside as UTF-8). Pure.
  */
 export function headerValueToString(value: unknown): string {
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return headerTextFromString(value);
   if (value === null || value === undefined) return '';
-  if (Buffer.isBuffer(value)) return value.toString('utf8');
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
+  if (value instanceof Uint8Array) return headerTextFromBytes(value);
   if (value instanceof Date) return String(value.getTime());
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
     return String(value);
   return JSON.stringify(value, (_k, v: unknown) => {
     if (typeof v === 'bigint') return v.toString();
     if (v !== null && typeof v === 'object' && (v as { type?: unknown }).type === 'Buffer') {
-      return Buffer.from((v as { data: number[] }).data).toString('utf8');
+      return headerTextFromBytes(Buffer.from((v as { data: number[] }).data));
     }
     return v;
   });
@@ -169,7 +177,7 @@ export function fromAmqpMessage(
   let timestampMs: number | undefined;
   const table = properties.headers;
   for (const name in table) {
-    if (BROKER_HEADERS.has(name)) continue;
+    if (BROKER_HEADERS.has(name) || !isValidHeaderName(name)) continue;
     const value = headerValueToString(table[name]);
     if (name === KEY_HEADER) key = value;
     else if (name === TIMESTAMP_MS_HEADER) {
