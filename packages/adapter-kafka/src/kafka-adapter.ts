@@ -4,11 +4,12 @@ import { type KafkaTransportOptions, kafkaOptionsSchema } from './kafka-options.
 import { KAFKA_CAPABILITIES, KafkaTransport } from './kafka-transport.js';
 
 /**
- * The `kafka://host:port[,host:port]` adapter (Apache Kafka on kafkajs). Register it explicitly:
+ * The `kafka://host:port[,host:port]` adapter (Apache Kafka on kafkajs; `kafkas://` for TLS). Register it explicitly:
  * `connect(url, { adapters: [kafkaAdapter] })` or `createRegistry(kafkaAdapter)`.
  */
 export const kafkaAdapter = defineAdapter<KafkaTransportOptions>({
   scheme: 'kafka',
+  aliases: ['kafkas'],
   description:
     'Apache Kafka via kafkajs: groups, ordered per partition, contiguous offset commits (kafka://host:port)',
   optionsSchema: kafkaOptionsSchema,

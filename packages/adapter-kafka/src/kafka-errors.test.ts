@@ -1,4 +1,12 @@
-import { AddressError, BrokerError, ClosedError, ConnectionError, MessageTooLargeError } from '@polybus/core';
+import {
+  AddressError,
+  BrokerError,
+  ClosedError,
+  ConnectionError,
+  DataError,
+  MessageTooLargeError,
+} from '@polybus/core';
+import { isMessageFault } from '@polybus/core/adapter-kit';
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { mapKafkaError } from './kafka-errors.js';
@@ -8,6 +16,7 @@ const {
   KafkaJSNumberOfRetriesExceeded,
   KafkaJSProtocolError,
   KafkaJSRequestTimeoutError,
+  KafkaJSSASLAuthenticationError,
 } = kafkajs;
 
 const protocol = (type: string, retriable: boolean): Error =>
@@ -21,6 +30,49 @@ describe('mapKafkaError', () => {
       expect(e).toBeInstanceOf(MessageTooLargeError);
       expect(e.retriable).toBe(false);
     }
+  });
+
+  it('maps a record the broker refuses as invalid to DataError, a message fault (the coalescer splits on it)', () => {
+    for (const type of ['INVALID_RECORD', 'INVALID_TIMESTAMP']) {
+      const e = mapKafkaError(
+        new KafkaJSNumberOfRetriesExceeded(protocol(type, false), { retryCount: 5, retryTime: 100 }),
+        ctx,
+      );
+      expect(e).toBeInstanceOf(DataError);
+      expect(e.code).toBe('DATA_INVALID');
+      expect(isMessageFault(e)).toBe(true);
+    }
+    expect(isMessageFault(mapKafkaError(protocol('MESSAGE_TOO_LARGE', false), ctx))).toBe(true);
+    expect(isMessageFault(mapKafkaError(new KafkaJSConnectionError('down'), ctx))).toBe(false);
+    expect(isMessageFault(mapKafkaError(protocol('NOT_LEADER_OR_FOLLOWER', true), ctx))).toBe(false);
+  });
+
+  it('maps refused SASL credentials and an unverifiable broker certificate to non-retriable ConnectionErrors', () => {
+    const auth = mapKafkaError(
+      new KafkaJSSASLAuthenticationError('SASL SCRAM SHA512 authentication failed: invalid credentials'),
+      { ...ctx, operation: 'connect' },
+    );
+    expect(auth).toBeInstanceOf(ConnectionError);
+    expect(auth.retriable).toBe(false);
+    expect(auth.details?.reason).toBe('authentication');
+    expect(auth.message).toMatch(/^kafka connect failed: authentication refused/);
+    const protocolAuth = mapKafkaError(protocol('SASL_AUTHENTICATION_FAILED', false), ctx);
+    expect(protocolAuth.details?.reason).toBe('authentication');
+    const tls = mapKafkaError(
+      new KafkaJSConnectionError('Connection error: unable to verify the first certificate', {
+        code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      }),
+      { ...ctx, operation: 'connect' },
+    );
+    expect(tls).toBeInstanceOf(ConnectionError);
+    expect(tls.retriable).toBe(false);
+    expect(tls.details?.reason).toBe('tls');
+    const refused = mapKafkaError(
+      new KafkaJSConnectionError('Connection error: refused', { code: 'ECONNREFUSED' }),
+      ctx,
+    );
+    expect(refused.retriable).toBe(true);
+    expect(refused.details?.reason).toBeUndefined();
   });
 
   it('maps an unknown topic to a non-retriable AddressError when topics are not auto-created', () => {

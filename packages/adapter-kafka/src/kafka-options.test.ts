@@ -1,11 +1,17 @@
 import { ConfigError } from '@polybus/core';
 import { describe, expect, it } from 'vitest';
-import { kafkaOptionsSchema, parseKafkaUrl } from './kafka-options.js';
+import { isKafkaTlsUrl, kafkaOptionsSchema, parseKafkaUrl } from './kafka-options.js';
 
 describe('kafka options', () => {
   it('parses one or several brokers, defaulting the port', () => {
     expect(parseKafkaUrl('kafka://127.0.0.1:9092')).toEqual(['127.0.0.1:9092']);
     expect(parseKafkaUrl('kafka://a:1,b, c:3/')).toEqual(['a:1', 'b:9092', 'c:3']);
+  });
+
+  it('accepts kafkas:// (TLS) the same way', () => {
+    expect(parseKafkaUrl('kafkas://a:1,b')).toEqual(['a:1', 'b:9092']);
+    expect(isKafkaTlsUrl('KAFKAS://a:1')).toBe(true);
+    expect(isKafkaTlsUrl('kafka://a:1')).toBe(false);
   });
 
   it('rejects other URLs with ConfigError and never echoes a password', () => {

@@ -96,3 +96,39 @@ describe('kafka record mapping', () => {
     );
   });
 });
+
+describe('kafka header policy (docs/security.md)', () => {
+  it('refuses CR/LF in a header value or a control character in a name, naming the header only', () => {
+    const m = createMessage({ body: 'x', headers: { 'x-evil': 'a\r\nInjected: 1' } });
+    expect(() => toKafkaRecord(m)).toThrow(
+      expect.objectContaining({
+        code: 'DATA_INVALID',
+        retriable: false,
+        message: expect.stringContaining('"x-evil"'),
+      }),
+    );
+    expect(() => toKafkaRecord(createMessage({ body: 'x', headers: { 'a\nb': 'v' } }))).toThrow(
+      /header name/,
+    );
+  });
+
+  it('reads invalid UTF-8 and CR/LF values as base64:, drops names with control characters', () => {
+    const m = fromKafkaRecord(
+      't',
+      0,
+      received({
+        headers: {
+          bin: Buffer.from([0xff, 0x00, 0x41]),
+          crlf: Buffer.from('a\r\nb'),
+          text: Buffer.from('ünï'),
+          'bad\nname': Buffer.from('v'),
+        },
+      }),
+    );
+    expect(m.headers).toEqual({
+      bin: `base64:${Buffer.from([0xff, 0x00, 0x41]).toString('base64')}`,
+      crlf: `base64:${Buffer.from('a\r\nb').toString('base64')}`,
+      text: 'ünï',
+    });
+  });
+});

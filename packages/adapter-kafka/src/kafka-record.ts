@@ -1,14 +1,22 @@
 import { bodyBuffer, CanonicalHeaders, type Message } from '@polybus/core';
+import {
+  checkOutgoingHeader,
+  headerTextFromBytes,
+  headerTextFromString,
+  isValidHeaderName,
+} from '@polybus/core/adapter-kit';
 import type { IHeaders, KafkaMessage, Message as KafkaRecordInput } from 'kafkajs';
 
 /**
  * Maps a polybus {@link Message} to a kafkajs record: the key becomes the record key (so the
  * partitioner hashes it), the timestamp the record timestamp (ms), the id a `message-id` header, and
  * every header a Kafka header of the same name with a UTF-8 value. Pure; the body is not copied.
+ * Throws a DataError for a header the header policy refuses (CR, LF, NUL, control characters).
  */
 export function toKafkaRecord(message: Message): KafkaRecordInput {
   const headers: IHeaders = { [CanonicalHeaders.messageId]: message.id };
   for (const [name, value] of Object.entries(message.headers)) {
+    checkOutgoingHeader('kafka', name, value);
     if (name !== CanonicalHeaders.messageId) headers[name] = value;
   }
   return {
@@ -25,13 +33,14 @@ const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 function headerText(value: IHeaders[string]): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (Array.isArray(value)) return headerText(value[value.length - 1]);
-  return Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+  return Buffer.isBuffer(value) ? headerTextFromBytes(value) : headerTextFromString(String(value));
 }
 
 /**
  * Maps a received Kafka record back to a frozen {@link Message}. The id is the `message-id` header
  * (removed from `headers`), or `<topic>-<partition>-<offset>` for records written by other clients;
- * header values are decoded as UTF-8 (a repeated header keeps its last value); a null key is no key;
+ * header values are decoded by the header policy (UTF-8 text, else `base64:`; a name with control
+ * characters is dropped; a repeated header keeps its last value); a null key is no key;
  * a null value (tombstone) is an empty body. Pure.
  */
 export function fromKafkaRecord(topic: string, partition: number, record: KafkaMessage): Message {
@@ -41,7 +50,7 @@ export function fromKafkaRecord(topic: string, partition: number, record: KafkaM
   // for...in rather than Object.entries: no entries array and no pair per header on every record.
   if (raw !== undefined && raw !== null) {
     for (const name in raw) {
-      if (!Object.hasOwn(raw, name)) continue;
+      if (!Object.hasOwn(raw, name) || !isValidHeaderName(name)) continue;
       const value = headerText(raw[name]);
       if (value === undefined) continue;
       if (name === CanonicalHeaders.messageId) id = value;

@@ -1,4 +1,4 @@
-import { KeyedQueue, type QueueEntry } from '@polybus/core';
+import { KeyedQueue, type QueueEntry } from '@polybus/core/adapter-kit';
 
 /**
  * Per-partition buffers between kafkajs's fetch loop and the handler, deciding what is dispatched

@@ -1,17 +1,18 @@
-import { createMessage, DeliveryTracker } from '@polybus/core';
+import { createMessage } from '@polybus/core';
+import { DeliveryTracker } from '@polybus/core/adapter-kit';
 import { describe, expect, it } from 'vitest';
 import { RecordDelivery, type RecordSettler } from './record-delivery.js';
 
 describe('RecordDelivery', () => {
   const calls: string[] = [];
   const settler: RecordSettler<string> = {
-    acked: (record, epoch) => calls.push(`ack ${record}@${epoch}`),
-    nacked: (record, epoch, delayMs) => calls.push(`nack ${record}@${epoch} +${delayMs}`),
+    acked: (record, generation) => calls.push(`ack ${record}@${generation}`),
+    nacked: (record, generation, delayMs) => calls.push(`nack ${record}@${generation} +${delayMs}`),
   };
   const message = createMessage({ id: 'm', body: new Uint8Array([1]) });
   const source = { address: { raw: 't' }, partition: 0, offset: '5' } as never;
 
-  it('settles through the DeliveryTracker once, with its record and epoch', async () => {
+  it('settles through the DeliveryTracker once, with its record and generation', async () => {
     calls.length = 0;
     const tracker = new DeliveryTracker({ maxInFlight: 4 });
     const acked = tracker.dispatch(() => undefined, new RecordDelivery(settler, 'r1', 3, message, 1, source));

@@ -1,11 +1,12 @@
-import type { DeliveryInit, DeliverySource, Message, NackOptions } from '@polybus/core';
+import type { DeliverySource, Message, NackOptions } from '@polybus/core';
+import type { DeliveryInit } from '@polybus/core/adapter-kit';
 
 /** What every {@link RecordDelivery} of one subscription settles through (one object per subscription). */
 export interface RecordSettler<R> {
-  /** The record was acked; `epoch` is the assignment generation it was delivered in. */
-  acked(record: R, epoch: number): void;
+  /** The record was acked; `generation` is the consumer-group generation it was delivered in. */
+  acked(record: R, generation: number): void;
   /** The record was nacked with `delayMs` (defaults already applied by the DeliveryTracker). */
-  nacked(record: R, epoch: number, delayMs: number): void;
+  nacked(record: R, generation: number, delayMs: number): void;
 }
 
 /**
@@ -21,12 +22,12 @@ export class RecordDelivery<R> implements DeliveryInit {
   readonly source: DeliverySource;
   readonly #settler: RecordSettler<R>;
   readonly #record: R;
-  readonly #epoch: number;
+  readonly #generation: number;
 
   constructor(
     settler: RecordSettler<R>,
     record: R,
-    epoch: number,
+    generation: number,
     message: Message,
     attempt: number,
     source: DeliverySource,
@@ -36,16 +37,16 @@ export class RecordDelivery<R> implements DeliveryInit {
     this.source = source;
     this.#settler = settler;
     this.#record = record;
-    this.#epoch = epoch;
+    this.#generation = generation;
   }
 
   /** Forwards to {@link RecordSettler.acked}. */
   ack(): void {
-    this.#settler.acked(this.#record, this.#epoch);
+    this.#settler.acked(this.#record, this.#generation);
   }
 
   /** Forwards to {@link RecordSettler.nacked} with the delay. */
   nack(options: Required<NackOptions>): void {
-    this.#settler.nacked(this.#record, this.#epoch, options.delayMs);
+    this.#settler.nacked(this.#record, this.#generation, options.delayMs);
   }
 }

@@ -33,8 +33,9 @@ export const testOptions = kafkaOptionsSchema.parse({
 export function createTestTransport(
   hooks?: KafkaTransportHooks,
   overrides: Partial<typeof testOptions> = {},
+  logger: Logger = testLogger,
 ): KafkaTransport {
-  return new KafkaTransport(KAFKA_URL, { ...testOptions, ...overrides }, testLogger, hooks);
+  return new KafkaTransport(KAFKA_URL, { ...testOptions, ...overrides }, logger, hooks);
 }
 
 /** A raw kafkajs admin for test setup and assertions (connect it; disconnect when done). */

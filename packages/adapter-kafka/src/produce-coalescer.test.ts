@@ -1,5 +1,6 @@
+import { ConnectionError, DataError } from '@polybus/core';
 import { describe, expect, it } from 'vitest';
-import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
+import { ProduceCoalescer, type ProduceCoalescerOptions } from './produce-coalescer.js';
 
 function deferred<T>() {
   let resolve!: (value: T) => void;
@@ -29,7 +30,7 @@ const outcome = (promise: Promise<void>) => {
       state.value = 'resolved';
     },
     (error: unknown) => {
-      state.value = `rejected: ${String(error)}`;
+      state.value = `rejected: ${error instanceof Error ? error.message : String(error)}`;
     },
   );
   return state;
@@ -37,8 +38,11 @@ const outcome = (promise: Promise<void>) => {
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-function group(send: GroupCommitOptions<string>['send'], options: Partial<GroupCommitOptions<string>> = {}) {
-  return new GroupCommit<string>({
+function group(
+  send: ProduceCoalescerOptions<string>['send'],
+  options: Partial<ProduceCoalescerOptions<string>> = {},
+) {
+  return new ProduceCoalescer<string>({
     send,
     bytes: (item) => item.length,
     maxBytes: 1000,
@@ -47,7 +51,7 @@ function group(send: GroupCommitOptions<string>['send'], options: Partial<GroupC
   });
 }
 
-describe('GroupCommit', () => {
+describe('ProduceCoalescer', () => {
   it('sends a submission at once when idle, and those made meanwhile together, in order, when it returns', async () => {
     const { requests, send } = controlledSender();
     const commit = group(send);
@@ -102,15 +106,15 @@ describe('GroupCommit', () => {
     ]);
   });
 
-  it('rejects every submission of a failed group (and only those) when the failure is not isolated', async () => {
+  it('rejects every submission of a failed group (and only those) when the failure is not a message fault', async () => {
     const { requests, send } = controlledSender();
-    const commit = group(send, { isolate: () => false });
+    const commit = group(send);
     const a = outcome(commit.submit(['a']));
     const b = outcome(commit.submit(['b']));
     const c = outcome(commit.submit(['c']));
     requests[0]?.done.resolve();
     await tick();
-    requests[1]?.done.reject('connection lost');
+    requests[1]?.done.reject(new ConnectionError('connection lost'));
     await tick();
     expect([a.value, b.value, c.value]).toEqual([
       'resolved',
@@ -124,17 +128,14 @@ describe('GroupCommit', () => {
     expect(requests.map((r) => r.items)).toEqual([['a'], ['b', 'c'], ['d']]);
   });
 
-  it('resends each submission of a failed group alone, in order, when isolate says the error may be one of theirs', async () => {
+  it('resends each submission of a failed group alone, in order, when the error is a message fault (one of theirs)', async () => {
     const sent: string[][] = [];
     let blockFirst = deferred<void>();
-    const commit = group(
-      async (items) => {
-        sent.push([...items]);
-        if (sent.length === 1) await blockFirst.promise;
-        if (items.includes('bad')) throw 'record refused';
-      },
-      { isolate: (error) => error === 'record refused' },
-    );
+    const commit = group(async (items) => {
+      sent.push([...items]);
+      if (sent.length === 1) await blockFirst.promise;
+      if (items.includes('bad')) throw new DataError('record refused');
+    });
     const first = outcome(commit.submit(['first']));
     const good1 = outcome(commit.submit(['g1']));
     const bad = outcome(commit.submit(['x', 'bad']));
@@ -149,17 +150,25 @@ describe('GroupCommit', () => {
 
   it('rejects a lone submission with its error without resending it, and survives a send that throws synchronously', async () => {
     let calls = 0;
-    const commit = group(
-      (() => {
-        calls++;
-        throw 'sync failure';
-      }) as GroupCommitOptions<string>['send'],
-      { isolate: () => true },
-    );
+    const commit = group((() => {
+      calls++;
+      throw 'sync failure';
+    }) as ProduceCoalescerOptions<string>['send']);
     await expect(commit.submit(['a'])).rejects.toBe('sync failure');
     expect(calls).toBe(1);
     await expect(commit.submit(['b'])).rejects.toBe('sync failure');
     expect(calls).toBe(2);
+  });
+
+  it('never resends a lone submission, even on a message fault', async () => {
+    let calls = 0;
+    const refused = new DataError('record refused');
+    const commit = group(async () => {
+      calls++;
+      throw refused;
+    });
+    await expect(commit.submit(['a', 'b'])).rejects.toBe(refused);
+    expect(calls).toBe(1);
   });
 
   it('resolves an empty submission without sending', async () => {

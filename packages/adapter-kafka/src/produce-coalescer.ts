@@ -1,6 +1,12 @@
-/** Options of a {@link GroupCommit}. */
-export interface GroupCommitOptions<T> {
-  /** Sends one group of items as one request; rejects for the whole group. */
+import { sendIsolatingMessageFaults } from '@polybus/core/adapter-kit';
+
+/** Options of a {@link ProduceCoalescer}. */
+export interface ProduceCoalescerOptions<T> {
+  /**
+   * Sends one group of items as one request; rejects for the whole group. Reject with a PolybusError:
+   * a message fault (`isMessageFault`: too large, refused data, bad address) makes the coalescer send
+   * each submission of the group again on its own, so one bad submission fails only itself.
+   */
   send(items: readonly T[]): Promise<void>;
   /** Size of one item in bytes, counted against {@link maxBytes}. */
   bytes(item: T): number;
@@ -8,13 +14,6 @@ export interface GroupCommitOptions<T> {
   maxBytes: number;
   /** Most items in one group, with the same exception. */
   maxCount: number;
-  /**
-   * Whether a failure of a group of several submissions may belong to one of them only (a data error
-   * rather than a lost connection): each submission is then sent again on its own, in order, and
-   * settles with its own outcome. Without it, or when it returns false, every submission of the group
-   * rejects with the group's error.
-   */
-  isolate?(error: unknown): boolean;
 }
 
 interface Submission<T> {
@@ -25,19 +24,22 @@ interface Submission<T> {
 }
 
 /**
- * Group commit for a sender that handles one request at a time: while one group is being sent, the
+ * Coalesces produce calls for a sender that handles one request at a time (a "group commit" of
+ * produce requests, unrelated to consumer-group offset commits): while one group is being sent, the
  * submissions that arrive wait, and are sent together as one request when it returns, in the order
  * they were submitted. A submission made while nothing is in flight is sent at once, so an idle
  * sender adds no latency. Each submission's promise settles with the outcome of the request that
- * carried its items. A submission is never split; a group holds whole submissions up to `maxBytes`
+ * carried its items; a group that fails with a message fault is split by submission
+ * (`sendIsolatingMessageFaults`, the one batch-splitting rule of polybus), any other failure rejects
+ * every submission of the group. A submission is never split; a group holds whole submissions up to `maxBytes`
  * and `maxCount`. Not shared between unrelated destinations (one instance per Kafka topic).
  */
-export class GroupCommit<T> {
-  readonly #options: GroupCommitOptions<T>;
+export class ProduceCoalescer<T> {
+  readonly #options: ProduceCoalescerOptions<T>;
   #queue: Submission<T>[] = [];
   #sending = false;
 
-  constructor(options: GroupCommitOptions<T>) {
+  constructor(options: ProduceCoalescerOptions<T>) {
     this.#options = options;
   }
 
@@ -85,26 +87,15 @@ export class GroupCommit<T> {
   }
 
   async #sendGroup(group: Submission<T>[]): Promise<void> {
-    const items = group.length === 1 ? (group[0] as Submission<T>).items : group.flatMap((s) => s.items);
-    try {
-      await this.#options.send(items);
-    } catch (error) {
-      if (group.length > 1 && this.#options.isolate?.(error)) {
-        for (const submission of group) await this.#sendAlone(submission);
-      } else {
-        for (const submission of group) submission.reject(error);
-      }
-      return;
-    }
-    for (const submission of group) submission.resolve();
-  }
-
-  async #sendAlone(submission: Submission<T>): Promise<void> {
-    try {
-      await this.#options.send(submission.items);
-      submission.resolve();
-    } catch (error) {
-      submission.reject(error);
-    }
+    const outcomes = await sendIsolatingMessageFaults(group, (submissions) =>
+      this.#options.send(
+        submissions.length === 1 ? submissions[0]!.items : submissions.flatMap((s) => s.items),
+      ),
+    );
+    group.forEach((submission, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) submission.resolve();
+      else submission.reject(outcome.error);
+    });
   }
 }
