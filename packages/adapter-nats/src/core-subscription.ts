@@ -1,14 +1,13 @@
 import {
   type Address,
-  AtMostOnceBuffer,
   type CloseOptions,
   type DeliveryHandler,
   type Logger,
   type Message,
   newMessageId,
-  once,
   type Subscription,
 } from '@polybus/core';
+import { AtMostOnceBuffer, SubscriptionLifecycle } from '@polybus/core/adapter-kit';
 import type { Msg, NatsConnection, Subscription as NatsSubscription } from 'nats';
 import { fromNatsHeaders } from './nats-headers.js';
 
@@ -52,11 +51,7 @@ export class CoreSubscription implements Subscription {
   readonly #init: CoreSubscriptionInit;
   readonly #buffer: AtMostOnceBuffer<Msg>;
   #sub: NatsSubscription | undefined;
-  #resolveClosed!: (value: Error | undefined) => void;
-  /** Resolves when the subscription ended (by close, or with the error that ended it). */
-  readonly closed = new Promise<Error | undefined>((resolve) => {
-    this.#resolveClosed = resolve;
-  });
+  readonly #lifecycle: SubscriptionLifecycle;
 
   constructor(init: CoreSubscriptionInit) {
     this.#init = init;
@@ -83,6 +78,18 @@ export class CoreSubscription implements Subscription {
           'nats: core subscription overflow, dropping oldest',
         ),
     });
+    this.#lifecycle = new SubscriptionLifecycle(this.#buffer.tracker, {
+      stopIntake: () => {
+        this.#unsubscribe();
+        this.#buffer.clear();
+      },
+      release: () => init.onClosed(this),
+    });
+  }
+
+  /** Resolves when the subscription ended (by close, or with the error that ended it). */
+  get closed(): Promise<Error | undefined> {
+    return this.#lifecycle.closed;
   }
 
   /** Deliveries handed to the handler and not yet settled. */
@@ -98,7 +105,7 @@ export class CoreSubscription implements Subscription {
       callback: (error, msg) => {
         if (error) {
           this.#init.logger.error({ err: error, subject }, 'nats: core subscription failed');
-          void this.#end(error);
+          void this.fail(error);
           return;
         }
         this.#buffer.push(msg);
@@ -112,29 +119,15 @@ export class CoreSubscription implements Subscription {
    * waits up to `timeoutMs` for in-flight deliveries to be settled, then resolves. Safe to call twice;
    * never rejects.
    */
-  readonly close = (options: CloseOptions = {}): Promise<void> => this.#close(options.timeoutMs ?? 30_000);
+  readonly close = (options?: CloseOptions): Promise<void> => this.#lifecycle.close(options);
 
-  readonly #close = once(async (timeoutMs: number): Promise<void> => {
-    this.#unsubscribe();
-    this.#buffer.clear();
-    await this.#buffer.tracker.drain(timeoutMs);
-    this.#buffer.tracker.abandon();
-    this.#init.onClosed(this);
-    this.#resolveClosed(undefined);
-  });
-
-  /** Ends the subscription because its connection is gone for good: `closed` resolves with `error`. */
+  /**
+   * Ends the subscription because its connection is gone for good: `closed` resolves with `error`.
+   * Shares `close()`'s once: whichever comes first wins.
+   */
   fail(error: Error): Promise<void> {
-    return this.#end(error);
+    return this.#lifecycle.fail(error);
   }
-
-  readonly #end = once(async (error: Error): Promise<void> => {
-    this.#unsubscribe();
-    this.#buffer.clear();
-    this.#buffer.tracker.abandon();
-    this.#init.onClosed(this);
-    this.#resolveClosed(error);
-  });
 
   #unsubscribe(): void {
     try {

@@ -6,6 +6,7 @@ export {
   natsAddressSchema,
   parseNatsAddress,
 } from './nats-address.js';
+export { coreCapabilities, jetStreamCapabilities } from './nats-capabilities.js';
 export { fromNatsError } from './nats-errors.js';
 export { fromNatsHeaders, NatsHeaderNames, toNatsHeaders } from './nats-headers.js';
 export { durableNameFor, sanitizeName, streamNameFor } from './nats-names.js';
@@ -15,5 +16,5 @@ export {
   natsOptionsSchema,
   natsStreamOptionsSchema,
 } from './nats-options.js';
-export { coreCapabilities, jetStreamCapabilities, NatsTransport } from './nats-transport.js';
+export { NatsTransport } from './nats-transport.js';
 export { parseNatsUrl } from './nats-url.js';

@@ -1,17 +1,16 @@
+// Over 300 lines: the pull loop, consumer (re)creation after a server restart and the overflow of a re-pull
+// share the consumer state; message mapping and lifecycle live in their own modules.
 import {
   type Address,
   AddressError,
-  backoffDelay,
   type CloseOptions,
   type DeliveryHandler,
   type DeliverySource,
-  DeliveryTracker,
-  delay,
   isPolybusError,
   type Logger,
-  once,
   type Subscription,
 } from '@polybus/core';
+import { backoffDelay, DeliveryTracker, delay, SubscriptionLifecycle } from '@polybus/core/adapter-kit';
 import {
   AckPolicy,
   type Consumer,
@@ -28,6 +27,7 @@ import { jetStreamMessageOf } from './jetstream-message.js';
 import { fromNatsError, isConsumerGone, JsErrCode, jsErrCode } from './nats-errors.js';
 import { durableNameFor } from './nats-names.js';
 import type { NatsTransportOptions } from './nats-options.js';
+import { nextPullSize, pullLimit } from './pull-window.js';
 
 /** Settings of one JetStream subscription. */
 export interface JetStreamSubscriptionInit {
@@ -54,9 +54,12 @@ export interface JetStreamSubscriptionInit {
  * first use: ack explicit, deliver new or all, filter = the subject), shared by every member of the
  * group in any process; without one it creates an ephemeral consumer deleted on close.
  *
- * One pull loop fetches at most as many messages as the {@link DeliveryTracker} has free slots, so at
- * most `maxInFlight` messages are unacked by this member. While a delivery is unsettled the loop tells
- * the server it is still being worked on (`+WPI`) every `workingIntervalMs`. A lost consumer is
+ * One pull loop keeps the next messages coming while the current ones are with the handler: at most
+ * `maxInFlight` deliveries are handed out at once, and up to `maxInFlight` more wait in this member for
+ * a free slot (so at most `2 * maxInFlight` are unacked by it, fewer where `maxAckPending` is lower; see
+ * {@link nextPullSize}). While a
+ * message is unsettled the loop tells the server it is still being worked on (`+WPI`) every
+ * `workingIntervalMs`. A lost consumer is
  * re-created from the first sequence not yet seen; connection loss is ridden out by nats.js reconnects
  * and fetches retried with backoff.
  */
@@ -64,8 +67,12 @@ export class JetStreamSubscription implements Subscription {
   readonly #init: JetStreamSubscriptionInit;
   readonly #tracker: DeliveryTracker;
   readonly #unsettled = new Set<JsMsg>();
-  /** Messages a pull delivered beyond the free slots (a re-pull after missed heartbeats); dispatched first. */
+  /** Messages pulled ahead of a free slot (see {@link nextPullSize}); dispatched first, in arrival order. */
   readonly #overflow: JsMsg[] = [];
+  /** Wakes the pull loop waiting for room (a settlement, or close). */
+  #roomChanged: (() => void) | undefined;
+  /** Most unacked messages this member holds (see {@link pullLimit}). */
+  readonly #pullLimit: number;
   readonly #abort = new AbortController();
   readonly #startedAt = new Date();
   #stream: string;
@@ -75,15 +82,12 @@ export class JetStreamSubscription implements Subscription {
   #loop: Promise<void> | undefined;
   #working: NodeJS.Timeout | undefined;
   #lastSeq = 0;
-  #resolveClosed!: (value: Error | undefined) => void;
-  /** Resolves when the subscription ended (by close, or with the error that ended it). */
-  readonly closed = new Promise<Error | undefined>((resolve) => {
-    this.#resolveClosed = resolve;
-  });
+  readonly #lifecycle: SubscriptionLifecycle;
 
   constructor(init: JetStreamSubscriptionInit) {
     this.#init = init;
     this.#stream = init.stream;
+    this.#pullLimit = pullLimit(init.maxInFlight, init.options.maxAckPending);
     this.#tracker = new DeliveryTracker({
       maxInFlight: init.maxInFlight,
       onHandlerError: (error, delivery) =>
@@ -91,8 +95,20 @@ export class JetStreamSubscription implements Subscription {
           { err: error, messageId: delivery.message.id, subject: init.subject },
           'nats: handler failed, message nacked',
         ),
-      onReleased: () => this.#drainOverflow(),
+      onReleased: () => {
+        this.#drainOverflow();
+        this.#wakePullLoop();
+      },
     });
+    this.#lifecycle = new SubscriptionLifecycle(this.#tracker, {
+      stopIntake: () => this.#stopFetching(),
+      release: () => this.#release(),
+    });
+  }
+
+  /** Resolves when the subscription ended (by close, or with the error that ended it). */
+  get closed(): Promise<Error | undefined> {
+    return this.#lifecycle.closed;
   }
 
   /** Deliveries handed to the handler and not yet settled. */
@@ -189,10 +205,15 @@ export class JetStreamSubscription implements Subscription {
     const { js, nc, options, logger } = this.#init;
     let failures = 0;
     while (!this.#tracker.stopping) {
-      if (!(await this.#tracker.waitForSlot())) break;
       this.#drainOverflow();
-      const batch = this.#tracker.freeSlots;
-      if (batch <= 0) continue;
+      const held = this.#tracker.inFlight + this.#overflow.length;
+      const batch = nextPullSize(this.#tracker.maxInFlight, held, this.#pullLimit);
+      if (batch <= 0) {
+        await new Promise<void>((resolve) => {
+          this.#roomChanged = resolve;
+        });
+        continue;
+      }
       try {
         this.#consumer ??= await js.consumers.get(this.#stream, this.#consumerName as string);
         const consumer = this.#consumer;
@@ -219,7 +240,7 @@ export class JetStreamSubscription implements Subscription {
                 { err: recreateError, subject: this.#init.subject },
                 'nats: stream is gone, subscription ends',
               );
-              void this.#end(recreateError);
+              void this.fail(recreateError);
               break;
             }
             logger.warn({ err: recreateError }, 'nats: re-creating the consumer failed, will retry');
@@ -242,12 +263,19 @@ export class JetStreamSubscription implements Subscription {
     }
     this.#lastSeq = Math.max(this.#lastSeq, m.info.streamSequence);
     this.#unsettled.add(m);
-    if (this.#tracker.freeSlots > 0) this.#dispatch(m);
+    if (this.#overflow.length === 0 && this.#tracker.freeSlots > 0) this.#dispatch(m);
     else this.#overflow.push(m); // keeps the maxInFlight bound; +WPI keeps it alive meanwhile
   }
 
   #drainOverflow(): void {
     while (this.#overflow.length > 0 && this.#tracker.freeSlots > 0) this.#dispatch(this.#overflow.shift()!);
+  }
+
+  /** Lets the pull loop re-check its room (after a settlement, or to see that it is stopping). */
+  #wakePullLoop(): void {
+    const wake = this.#roomChanged;
+    this.#roomChanged = undefined;
+    wake?.();
   }
 
   #dispatch(m: JsMsg): void {
@@ -304,33 +332,19 @@ export class JetStreamSubscription implements Subscription {
    * rest back with a nak (the server redelivers them at once, to this group's other members), and
    * deletes an ephemeral consumer. Safe to call twice; never rejects.
    */
-  readonly close = (options: CloseOptions = {}): Promise<void> => this.#close(options.timeoutMs ?? 30_000);
-
-  readonly #close = once(async (timeoutMs: number): Promise<void> => {
-    const draining = this.#tracker.drain(timeoutMs);
-    this.#stopFetching();
-    await draining;
-    await this.#release();
-    this.#resolveClosed(undefined);
-  });
-
-  readonly #end = once(async (error: Error): Promise<void> => {
-    this.#tracker.abandon();
-    this.#stopFetching();
-    await this.#release();
-    this.#resolveClosed(error);
-  });
+  readonly close = (options?: CloseOptions): Promise<void> => this.#lifecycle.close(options);
 
   /**
    * Ends the subscription because its connection is gone for good: `closed` resolves with `error`;
-   * unsettled deliveries are left for the server to redeliver. Safe to call twice.
+   * unsettled deliveries are left for the server to redeliver. Shares `close()`'s once.
    */
   fail(error: Error): Promise<void> {
-    return this.#end(error);
+    return this.#lifecycle.fail(error);
   }
 
   #stopFetching(): void {
     this.#abort.abort();
+    this.#wakePullLoop();
     try {
       this.#fetch?.stop();
     } catch {
@@ -339,7 +353,6 @@ export class JetStreamSubscription implements Subscription {
   }
 
   async #release(): Promise<void> {
-    this.#tracker.abandon();
     clearInterval(this.#working);
     for (const m of this.#unsettled) this.#settle(() => m.nak());
     this.#unsettled.clear();

@@ -1,7 +1,8 @@
 import { defineAdapter } from '@polybus/core';
 import { natsAddressSchema } from './nats-address.js';
+import { DEFAULT_MAX_PAYLOAD, jetStreamCapabilities } from './nats-capabilities.js';
 import { type NatsTransportOptions, natsOptionsSchema } from './nats-options.js';
-import { DEFAULT_MAX_PAYLOAD, jetStreamCapabilities, NatsTransport } from './nats-transport.js';
+import { NatsTransport } from './nats-transport.js';
 
 /**
  * The `nats://[user:pass@]host[:port][,host:port]` adapter: JetStream subjects (default, persistent)

@@ -1,10 +1,11 @@
 import type { ConnectionOptions } from 'nats';
 import type { NatsTransportOptions } from './nats-options.js';
+import { natsSecurityOptions } from './nats-security.js';
 import type { NatsUrl } from './nats-url.js';
 
 /**
- * The nats.js `connect()` options of a transport (pure): servers and credentials from the URL, the
- * name, the first-connect timeout and the reconnect policy from the options.
+ * The nats.js `connect()` options of a transport: servers, credentials and TLS from the URL and the
+ * options (see {@link natsSecurityOptions}, which reads the configured files), the name, the first-connect timeout and the reconnect policy from the options.
  *
  * `noAsyncTraces` is on. Otherwise nats.js builds two Error objects for every request it sends
  * (a JetStream publish waiting for its PubAck, a pull), only to keep the caller's stack in case the
@@ -15,8 +16,7 @@ import type { NatsUrl } from './nats-url.js';
 export function natsConnectOptions(url: NatsUrl, options: NatsTransportOptions): ConnectionOptions {
   return {
     servers: [...url.servers],
-    ...(url.user === undefined ? {} : { user: url.user, pass: url.pass ?? '' }),
-    ...(url.token === undefined ? {} : { token: url.token }),
+    ...natsSecurityOptions(url, options),
     name: options.name,
     timeout: options.connectTimeoutMs,
     maxReconnectAttempts: options.maxReconnectAttempts,

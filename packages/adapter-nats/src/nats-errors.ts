@@ -9,6 +9,7 @@ import {
   TimeoutError,
   toPolybusError,
 } from '@polybus/core';
+import { isTlsVerificationError } from '@polybus/core/adapter-kit';
 
 /** The shape of a nats.js `NatsError` this module reads (duck-typed, so it stays pure). */
 interface NatsErrorLike {
@@ -61,6 +62,39 @@ export function isConsumerGone(error: unknown): boolean {
     message.includes('consumer deleted') ||
     message.includes('stream not found')
   );
+}
+
+/**
+ * The {@link ConnectionError} of a failed first connect to `servers` (pure): an authorization failure
+ * or a server certificate that fails verification is not retriable and says so (`details.reason`:
+ * `auth` / `tls`); anything else is retriable. Names the servers, never the URL's credentials.
+ */
+export function connectFailure(servers: readonly string[], error: unknown): ConnectionError {
+  const code = natsCode(error);
+  const where = `cannot connect to nats ${servers.join(',')}`;
+  if (
+    code === 'AUTHORIZATION_VIOLATION' ||
+    code === 'BAD_AUTHENTICATION' ||
+    code === 'AUTHENTICATION_EXPIRED'
+  )
+    return new ConnectionError(`${where}: authentication failed (${code})`, {
+      cause: error,
+      retriable: false,
+      details: { reason: 'auth' },
+    });
+  const chained = (error as { chainedError?: unknown } | null)?.chainedError;
+  if (isTlsVerificationError(error) || isTlsVerificationError(chained))
+    return new ConnectionError(`${where}: TLS server certificate not trusted (${tlsText(error, chained)})`, {
+      cause: error,
+      retriable: false,
+      details: { reason: 'tls' },
+    });
+  return new ConnectionError(`${where}: ${fromNatsError(error, 'connect').message}`, { cause: error });
+}
+
+function tlsText(error: unknown, chained: unknown): string {
+  const source = isTlsVerificationError(chained) ? chained : error;
+  return redactText(String(shape(source).message ?? source));
 }
 
 /**

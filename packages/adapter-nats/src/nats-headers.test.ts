@@ -72,10 +72,31 @@ describe('toNatsHeaders', () => {
     ).toThrow(DataError);
     expect(() => toNatsHeaders(createMessage({ body: '', key: 'a\nb' }), { core: false })).toThrow(DataError);
   });
+
+  it('applies the header policy of every adapter: NUL refused, the value never in the message', () => {
+    expect(() =>
+      toNatsHeaders(createMessage({ body: '', headers: { token: 's3cret\u0000x' } }), { core: false }),
+    ).toThrow('nats: the value of header "token" contains CR, LF or NUL or is not valid Unicode');
+  });
 });
 
 describe('fromNatsHeaders', () => {
   const fallback = { id: () => 'fallback-id', timestamp: 42 };
+
+  it('applies the header policy to what arrives: NUL/CR/LF values as base64:, bad names dropped', () => {
+    const got = fromNatsHeaders(
+      [
+        ['x-nul', ['a\u0000b']],
+        ['x-ok', ['ünï']],
+        ['bad\u0001name', ['v']],
+      ],
+      fallback,
+    );
+    expect(got.headers).toEqual({
+      'x-nul': `base64:${Buffer.from('a\u0000b').toString('base64')}`,
+      'x-ok': 'ünï',
+    });
+  });
 
   it('round-trips what toNatsHeaders wrote', () => {
     const m = createMessage({

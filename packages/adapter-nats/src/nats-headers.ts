@@ -1,4 +1,5 @@
 import { CanonicalHeaders, DataError, type Message } from '@polybus/core';
+import { checkOutgoingHeader, headerTextFromString, isValidHeaderName } from '@polybus/core/adapter-kit';
 
 /** NATS header names the adapter reserves for envelope fields. */
 export const NatsHeaderNames = {
@@ -32,11 +33,12 @@ export function checkHeaderName(name: string): void {
   }
 }
 
-/** Throws {@link DataError} when `value` contains CR or LF, which NATS headers cannot carry. */
+/**
+ * Throws {@link DataError} when `value` breaks the header policy of every adapter (CR, LF, NUL or a
+ * lone surrogate; docs/security.md), which NATS headers could not carry anyway.
+ */
 export function checkHeaderValue(name: string, value: string): void {
-  if (/[\r\n]/.test(value)) {
-    throw new DataError(`header ${JSON.stringify(name)} contains CR or LF, which NATS headers cannot carry`);
-  }
+  checkOutgoingHeader('nats', name, value);
 }
 
 /**
@@ -93,7 +95,8 @@ const TIMESTAMP_LOWER = NatsHeaderNames.timestamp.toLowerCase();
 /**
  * Maps received NATS headers (name -> values, as nats.js holds them) back to envelope fields (pure).
  * Reserved names are matched case-insensitively and removed from `headers`; of a header sent several
- * times the first value counts. Every other header is kept under its own name, values untouched. The
+ * times the first value counts. Every other header is kept under its own name, its value by the
+ * header policy (CR, LF or NUL: `base64:`), a name with control characters is dropped. The
  * returned `headers` is a new object that nothing else refers to: the caller may freeze it as it is.
  */
 export function fromNatsHeaders(
@@ -114,8 +117,8 @@ export function fromNatsHeaders(
     } else if (lower === TIMESTAMP_LOWER) {
       const ms = /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
       if (Number.isSafeInteger(ms)) timestamp = ms;
-    } else if (!(name in headers)) {
-      headers[name] = value;
+    } else if (!(name in headers) && isValidHeaderName(name)) {
+      headers[name] = headerTextFromString(value);
     }
   }
   if (fallback.reply !== undefined && fallback.reply !== '' && !(CanonicalHeaders.replyTo in headers)) {

@@ -1,3 +1,4 @@
+import { tlsOptionsSchema } from '@polybus/core/adapter-kit';
 import { z } from 'zod';
 
 /** Configuration of streams the adapter creates on demand (see `createStreams`). */
@@ -57,6 +58,25 @@ export const natsOptionsSchema = z.strictObject({
   maxPendingCore: z.number().int().positive().default(65_536),
   /** Connection name shown by the server (`connz`). */
   name: z.string().min(1).default('polybus'),
+  /** User name (a user in the URL takes precedence). Give one kind of credentials only. */
+  user: z.string().min(1).optional(),
+  /** Password of `user`. Prefer `passwordFile`, `${file:/run/secrets/x}` or `${VAR}` over writing it inline. */
+  password: z.string().optional(),
+  /** File holding the password of `user` (one trailing newline removed); wins over `password`. */
+  passwordFile: z.string().min(1).optional(),
+  /** Authentication token (a token in the URL, `nats://token@host`, takes precedence). */
+  token: z.string().min(1).optional(),
+  /** File holding the token (one trailing newline removed); wins over `token`. */
+  tokenFile: z.string().min(1).optional(),
+  /** File holding an NKEY user seed (`SU...`); the server's `authorization` lists its public key. */
+  nkeySeedFile: z.string().min(1).optional(),
+  /** A `.creds` file (user JWT + NKEY seed) for servers in operator/JWT mode. */
+  credsFile: z.string().min(1).optional(),
+  /**
+   * TLS settings: CA file, client certificate and key, server name, verification (on by default).
+   * Without it, TLS is still used when the server requires it, verified against the system CAs.
+   */
+  tls: tlsOptionsSchema.optional(),
 });
 
 /** Validated options of a `nats://` connection (the output of {@link natsOptionsSchema}). */

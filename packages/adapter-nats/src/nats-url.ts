@@ -19,7 +19,7 @@ export function parseNatsUrl(url: string): NatsUrl {
   const match = /^nats:\/\/(?:([^@/]*)@)?([^/?#]*)\/?$/i.exec(url);
   if (!match)
     throw new ConfigError(
-      `invalid nats URL "${redactUrl(url)}": expected nats://[user:pass@]host[:port][,host:port]`,
+      `invalid nats URL "${redactUrl(url)}": expected nats://host[:port][,host:port], credentials as user:pass@ or token@ before the hosts (percent-encode / @ : in them)`,
     );
   const [, auth, hostPart = ''] = match;
   const hosts = hostPart === '' ? ['127.0.0.1'] : hostPart.split(',');

@@ -1,4 +1,5 @@
 import { bodyBuffer, type Message, newMessageId } from '@polybus/core';
+import { checkOutgoingHeaders, headerTextFromString, isValidHeaderName } from '@polybus/core/adapter-kit';
 
 /** First bytes of a polybus Pub/Sub payload: `PB1\n`. */
 export const ENVELOPE_MAGIC = Buffer.from('PB1\n', 'latin1');
@@ -12,9 +13,10 @@ interface EnvelopeMeta {
 
 /**
  * The Pub/Sub payload of a message: `PB1\n`, one line of JSON `{"id","key"?,"ts","headers"}`, `\n`,
- * then the raw body bytes. Pure.
+ * then the raw body bytes. Pure. Throws a DataError for a header the header policy refuses.
  */
 export function encodeEnvelope(message: Message): Buffer {
+  checkOutgoingHeaders('redis', message.headers);
   const meta: EnvelopeMeta = { id: message.id, ts: message.timestamp, headers: { ...message.headers } };
   if (message.key !== undefined) meta.key = message.key;
   return Buffer.concat([
@@ -56,7 +58,7 @@ export function decodeEnvelope(payload: Buffer, now: number = Date.now()): Messa
   const base = {
     id: meta.id,
     body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
-    headers: Object.freeze({ ...meta.headers }),
+    headers: Object.freeze(policyHeaders(meta.headers)),
     timestamp: meta.ts,
   };
   return Object.freeze(meta.key === undefined ? base : { ...base, key: meta.key });
@@ -70,4 +72,12 @@ function isMeta(value: unknown): value is EnvelopeMeta {
   if (v.key !== undefined && typeof v.key !== 'string') return false;
   if (v.headers === null || typeof v.headers !== 'object' || Array.isArray(v.headers)) return false;
   return Object.values(v.headers as object).every((h) => typeof h === 'string');
+}
+
+/** Received envelope headers by the header policy: bad names dropped, CR/LF/NUL values as `base64:`. */
+function policyHeaders(raw: Record<string, string>): Record<string, string> {
+  const headers: Record<string, string> = Object.create(null);
+  for (const [name, value] of Object.entries(raw))
+    if (isValidHeaderName(name)) headers[name] = headerTextFromString(value);
+  return headers;
 }

@@ -1,13 +1,5 @@
-import {
-  type Address,
-  AtMostOnceBuffer,
-  type CloseOptions,
-  type DeliveryHandler,
-  type Logger,
-  type Message,
-  once,
-  type Subscription,
-} from '@polybus/core';
+import type { Address, CloseOptions, DeliveryHandler, Logger, Message, Subscription } from '@polybus/core';
+import { AtMostOnceBuffer, SubscriptionLifecycle } from '@polybus/core/adapter-kit';
 import type { Redis } from 'ioredis';
 import { decodeEnvelope } from './channel-envelope.js';
 import { closeRedis, connectRedis, createRedis, uniqueSuffix } from './redis-connection.js';
@@ -35,12 +27,7 @@ export class ChannelSubscription implements Subscription {
   readonly #init: ChannelSubscriptionInit;
   readonly #conn: Redis;
   readonly #buffer: AtMostOnceBuffer<Message>;
-  #stopping = false;
-  #resolveClosed!: (value: Error | undefined) => void;
-  /** Resolves (with `undefined`) once {@link close} finished. */
-  readonly closed = new Promise<Error | undefined>((resolve) => {
-    this.#resolveClosed = resolve;
-  });
+  readonly #lifecycle: SubscriptionLifecycle;
 
   private constructor(init: ChannelSubscriptionInit) {
     this.#init = init;
@@ -63,6 +50,18 @@ export class ChannelSubscription implements Subscription {
         ),
     });
     this.#conn.on('messageBuffer', (channel: Buffer, payload: Buffer) => this.#receive(channel, payload));
+    this.#lifecycle = new SubscriptionLifecycle(this.#buffer.tracker, {
+      stopIntake: () => this.#buffer.clear(),
+      release: async () => {
+        await closeRedis(this.#conn);
+        init.onClosed(this);
+      },
+    });
+  }
+
+  /** Resolves (with `undefined`) once {@link close} finished. */
+  get closed(): Promise<Error | undefined> {
+    return this.#lifecycle.closed;
   }
 
   /** Connects and SUBSCRIBEs; resolves once Redis confirmed the subscription. */
@@ -84,23 +83,14 @@ export class ChannelSubscription implements Subscription {
   }
 
   /**
-   * Unsubscribes at once (buffered, undelivered messages are dropped), then waits up to `timeoutMs`
-   * (default 30000) for in-flight deliveries to be settled. Safe to call twice; never rejects.
+   * Drops buffered, undelivered messages at once, waits up to `timeoutMs` (default 30000) for
+   * in-flight deliveries to be settled, then unsubscribes and disconnects. Safe to call twice; never
+   * rejects.
    */
-  readonly close = (options: CloseOptions = {}): Promise<void> => this.#close(options.timeoutMs ?? 30_000);
-
-  readonly #close = once(async (timeoutMs: number): Promise<void> => {
-    this.#stopping = true;
-    this.#buffer.clear();
-    await closeRedis(this.#conn);
-    await this.#buffer.tracker.drain(timeoutMs);
-    this.#buffer.tracker.abandon();
-    this.#init.onClosed(this);
-    this.#resolveClosed(undefined);
-  });
+  readonly close = (options?: CloseOptions): Promise<void> => this.#lifecycle.close(options);
 
   #receive(channel: Buffer, payload: Buffer): void {
-    if (this.#stopping || channel.toString('utf8') !== this.#init.channel) return;
+    if (this.#lifecycle.ending || channel.toString('utf8') !== this.#init.channel) return;
     this.#buffer.push(decodeEnvelope(payload));
   }
 }

@@ -1,6 +1,8 @@
-import { backoffDelay, ConnectionError, redactText, redactUrl, TimeoutError } from '@polybus/core';
+import { ConnectionError, redactText, redactUrl } from '@polybus/core';
+import { backoffDelay, isTlsVerificationError } from '@polybus/core/adapter-kit';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisTransportOptions } from './redis-options.js';
+import { redisSecurityOptions } from './redis-security.js';
 
 /** What a connection is used for; part of its `CLIENT SETNAME`. */
 export type ConnectionRole = 'cmd' | 'reader' | 'tail' | 'sub';
@@ -30,6 +32,7 @@ export function createRedis(
 ): Redis {
   const blocking = role === 'reader' || role === 'tail';
   const redisOptions: RedisOptions = {
+    ...redisSecurityOptions(url, options),
     lazyConnect: true,
     connectionName: `${options.connectionNamePrefix}:${role}:${id}`,
     connectTimeout: options.connectTimeoutMs,
@@ -45,14 +48,47 @@ export function createRedis(
  */
 export async function connectRedis(redis: Redis, url: string): Promise<void> {
   if (redis.status === 'ready') return;
+  // ioredis rejects connect() with a bare "Connection is closed."; the reason (TLS, WRONGPASS) comes as
+  // an 'error' event just before it.
+  let reason: unknown;
+  const onError = (error: unknown): void => {
+    reason = error;
+  };
+  redis.on('error', onError);
   try {
     if (redis.status === 'wait' || redis.status === 'end') await redis.connect();
     else await waitReady(redis);
   } catch (error) {
     redis.disconnect();
-    const text = error instanceof Error ? error.message : String(error);
-    throw new ConnectionError(`cannot connect to ${redactUrl(url)}: ${redactText(text)}`, { cause: error });
+    throw connectFailure(url, reason ?? error);
+  } finally {
+    redis.off('error', onError);
   }
+}
+
+/**
+ * The {@link ConnectionError} of a failed first connect: an authentication failure (WRONGPASS, NOAUTH,
+ * NOPERM) or a server certificate that failed verification is not retriable and says so
+ * (`details.reason`: `auth` / `tls`); anything else is retriable. The URL is redacted and the message
+ * never contains a credential. Pure.
+ */
+export function connectFailure(url: string, error: unknown): ConnectionError {
+  const text = redactText(error instanceof Error ? error.message : String(error));
+  const target = redactUrl(url);
+  if (/^(WRONGPASS|NOAUTH|NOPERM)\b/.test(text))
+    // The driver's reply error carries the AUTH command and its arguments: never keep it as the cause.
+    return new ConnectionError(`cannot connect to ${target}: authentication failed (${text.split(' ')[0]})`, {
+      cause: new Error(text),
+      retriable: false,
+      details: { reason: 'auth' },
+    });
+  if (isTlsVerificationError(error))
+    return new ConnectionError(`cannot connect to ${target}: TLS server certificate not trusted (${text})`, {
+      cause: error,
+      retriable: false,
+      details: { reason: 'tls' },
+    });
+  return new ConnectionError(`cannot connect to ${target}: ${text}`, { cause: error });
 }
 
 function waitReady(redis: Redis): Promise<void> {
@@ -88,19 +124,4 @@ export async function closeRedis(redis: Redis): Promise<void> {
 /** The text of a thrown Redis error (for matching NOGROUP, BUSYGROUP...). */
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * Resolves or rejects as `promise` does, or rejects with a {@link TimeoutError} after `ms`: a read
- * loop never waits forever on a reply that will not come (frozen server, lost command). The late
- * outcome of `promise` is ignored; entries a late XREADGROUP reply carried stay pending and are
- * reclaimed.
- */
-export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`${what}: no reply within ${ms} ms`)), ms);
-  });
-  promise.catch(() => undefined);
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

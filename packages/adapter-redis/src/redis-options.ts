@@ -1,3 +1,4 @@
+import { type TlsOptions, tlsOptionsSchema } from '@polybus/core/adapter-kit';
 import { z } from 'zod';
 
 /** Options of a `redis://` / `rediss://` connection (validated and defaulted by {@link redisOptionsSchema}). */
@@ -39,6 +40,21 @@ export interface RedisTransportOptions {
    * @defaultValue 20
    */
   maxRetriesPerRequest: number;
+  /** ACL user name (Redis 6+); a user in the URL takes precedence. @defaultValue undefined (`default` user) */
+  username?: string | undefined;
+  /**
+   * Password (`AUTH`); a password in the URL takes precedence. Prefer `passwordFile` or
+   * `${file:/run/secrets/x}` / `${VAR}` over writing it inline. @defaultValue undefined
+   */
+  password?: string | undefined;
+  /** File holding the password (one trailing newline removed); wins over `password`. @defaultValue undefined */
+  passwordFile?: string | undefined;
+  /**
+   * TLS settings (CA file, client certificate and key, server name, verification). Setting it turns
+   * TLS on also for a `redis://` URL; a `rediss://` URL without it uses TLS with the system CAs.
+   * @defaultValue undefined
+   */
+  tls?: TlsOptions | undefined;
 }
 
 /** Options schema of `redis://` connections; the single source for validation, defaults and docs. */
@@ -72,4 +88,8 @@ export const redisOptionsSchema = z.strictObject({
   channelBufferSize: z.number().int().positive().default(100_000),
   connectTimeoutMs: z.number().int().positive().default(10_000),
   maxRetriesPerRequest: z.number().int().min(0).default(20),
+  username: z.string().min(1).optional(),
+  password: z.string().optional(),
+  passwordFile: z.string().min(1).optional(),
+  tls: tlsOptionsSchema.optional(),
 }) satisfies z.ZodType<RedisTransportOptions>;

@@ -1,9 +1,33 @@
 import { createMessage } from '@polybus/core';
+import { headerTextFromBytes, isValidHeaderName } from '@polybus/core/adapter-kit';
 import { describe, expect, it } from 'vitest';
 import { decodeEntry, encodeEntry, entryIdTime } from './stream-entry.js';
 
 const asBuffers = (fields: Array<string | Buffer>): Buffer[] =>
   fields.map((f) => (typeof f === 'string' ? Buffer.from(f, 'utf8') : f));
+
+describe('fields named like Object.prototype members (issue 14)', () => {
+  it('keeps __proto__ and constructor as real header keys and body fields', () => {
+    const withBody = decodeEntry(
+      '1-0',
+      asBuffers(['body', 'b', 'h:__proto__', 'p', 'constructor', 'c', 'h:toString', 't']),
+    );
+    expect(Object.keys(withBody.headers).sort()).toEqual(['__proto__', 'constructor', 'toString']);
+    expect(Object.getOwnPropertyDescriptor(withBody.headers, '__proto__')?.value).toBe('p');
+    expect(withBody.headers.constructor).toBe('c');
+    const fieldsOnly = decodeEntry('1-0', asBuffers(['__proto__', 'x', 'constructor', 'y', 'a', 'z']));
+    expect(JSON.parse(Buffer.from(fieldsOnly.body).toString('utf8'))).toEqual(
+      JSON.parse('{"__proto__":"x","constructor":"y","a":"z"}'),
+    );
+    expect(Buffer.from(fieldsOnly.body).toString('utf8')).toBe('{"__proto__":"x","constructor":"y","a":"z"}');
+  });
+  it('round-trips a __proto__ header through encodeEntry', () => {
+    const sent = createMessage({ body: 'b', headers: JSON.parse('{"__proto__":"v","constructor":"w"}') });
+    expect(Object.keys(sent.headers).sort()).toEqual(['__proto__', 'constructor']);
+    const got = decodeEntry('1-0', asBuffers(encodeEntry(sent)));
+    expect(Object.keys(got.headers).sort()).toEqual(['__proto__', 'constructor']);
+  });
+});
 
 describe('encodeEntry / decodeEntry', () => {
   it('round-trips id, binary body, key, timestamp and headers byte-exact', () => {
@@ -90,11 +114,14 @@ function referenceDecode(entryId: string, raw: readonly Buffer[], now: number): 
   const headers: Record<string, string> = {};
   for (const [name, value] of fields) {
     if (name === 'body' || name === 'id' || name === 'key' || name === 'ts') continue;
-    if (name.startsWith('h:')) headers[name.slice(2)] = value.toString('utf8');
+    // the header policy: names with control characters (or empty) dropped, values as text or base64:
+    if (name.startsWith('h:') && isValidHeaderName(name.slice(2)))
+      headers[name.slice(2)] = headerTextFromBytes(value);
   }
   for (const [name, value] of fields) {
     if (name === 'body' || name === 'id' || name === 'key' || name === 'ts') continue;
-    if (!name.startsWith('h:') && !(name in headers)) headers[name] = value.toString('utf8');
+    if (!name.startsWith('h:') && !(name in headers) && isValidHeaderName(name))
+      headers[name] = headerTextFromBytes(value);
   }
   const ts = Number(text('ts'));
   return shape({
@@ -127,6 +154,7 @@ describe('decodeEntry against the reference', () => {
     ['body', 'x', 'a', '1', 'b', '2', 'a', '3'],
     ['body', 'x', 'h:a', '1', 'h:a', '2', 'a', '3'],
     ['body', 'x', 'h:', 'empty-name', 'h:h:x', 'nested'],
+    ['body', 'x', 'h:crlf', 'a\r\nb', 'h:bin', Buffer.from([0xff, 0x41]), 'h:bad\nname', 'v', 'plain', 'ünï'],
     ['body', 'x', 'h:body', 'as-header', 'h:id', 'i', 'h:ts', 't', 'h:key', 'k'],
     ['body', 'x', '10', 'ten', '2', 'two', 'z', 'zed'],
     ['body', 'x', 'ünï', '✓', 'h:ünï', 'ok'],

@@ -1,4 +1,6 @@
+import { isUtf8 } from 'node:buffer';
 import { bodyBuffer, type Message } from '@polybus/core';
+import { checkOutgoingHeaders, headerTextFromBytes, isValidHeaderName } from '@polybus/core/adapter-kit';
 
 /** Stream entry field holding the raw body bytes. Its presence marks a polybus-format entry. */
 export const BODY_FIELD = 'body';
@@ -16,8 +18,10 @@ const utf8 = new TextEncoder();
 /**
  * The XADD field/value list of a message: `body` (raw bytes), `id`, `key` (only when set), `ts`,
  * then one `h:<name>` field per header. Pure; the body is passed as a Buffer view, never re-encoded.
+ * Throws a DataError for a header the header policy refuses (CR, LF, NUL, control characters).
  */
 export function encodeEntry(message: Message): Array<string | Buffer> {
+  checkOutgoingHeaders('redis', message.headers);
   const fields: Array<string | Buffer> = [BODY_FIELD, bodyBuffer(message.body), ID_FIELD, message.id];
   if (message.key !== undefined) fields.push(KEY_FIELD, message.key);
   fields.push(TS_FIELD, String(message.timestamp));
@@ -54,7 +58,9 @@ export function decodeEntry(entryId: string, raw: readonly Buffer[], now: number
   let names: string[] = new Array<string>(count);
   let values: Buffer[] = new Array<Buffer>(count);
   for (let i = 0; i < count; i++) {
-    names[i] = raw[2 * i]!.toString('utf8');
+    const name = raw[2 * i]!;
+    // a name that is not valid UTF-8 keeps its bytes (base64) behind a NUL: never a header name
+    names[i] = isUtf8(name) ? name.toString('utf8') : `\u0000${name.toString('base64')}`;
     values[i] = raw[2 * i + 1]!;
   }
   if (hasRepeats(names)) ({ names, values } = lastValueWins(names, values));
@@ -71,20 +77,25 @@ export function decodeEntry(entryId: string, raw: readonly Buffer[], now: number
   }
   const id = idText || entryId;
   if (body === undefined) {
-    const object: Record<string, string> = {};
+    // Null prototype: fields named __proto__ or constructor stay real keys (issue 14).
+    const object: Record<string, string> = Object.create(null);
     for (let i = 0; i < names.length; i++) object[names[i]!] = values[i]!.toString('utf8');
     return message(id, utf8.encode(JSON.stringify(object)), JSON_HEADERS, key, entryIdTime(entryId, now));
   }
-  const headers: Record<string, string> = {};
+  // Header policy: names that are not valid UTF-8 or have control characters are dropped, values are
+  // UTF-8 text or `base64:`.
+  const headers: Record<string, string> = Object.create(null);
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!;
-    if (name.startsWith(HEADER_PREFIX))
-      headers[name.slice(HEADER_PREFIX.length)] = values[i]!.toString('utf8');
+    const header = name.slice(HEADER_PREFIX.length);
+    if (name.startsWith(HEADER_PREFIX) && isValidHeaderName(header))
+      headers[header] = headerTextFromBytes(values[i]!);
   }
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!;
     if (name === BODY_FIELD || name === ID_FIELD || name === KEY_FIELD || name === TS_FIELD) continue;
-    if (!name.startsWith(HEADER_PREFIX) && !(name in headers)) headers[name] = values[i]!.toString('utf8');
+    if (!name.startsWith(HEADER_PREFIX) && !(name in headers) && isValidHeaderName(name))
+      headers[name] = headerTextFromBytes(values[i]!);
   }
   const ts = Number(tsText);
   return message(

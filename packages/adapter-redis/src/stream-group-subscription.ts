@@ -1,18 +1,24 @@
+// Over 300 lines: one read loop with its four turns (claim due nacks, reclaim idle entries, drain own
+// pending, read new), which share the loop's cursor state; the pending bookkeeping, XACK batching and
+// lifecycle already live in their own modules.
 import {
   type Address,
-  backoffDelay,
   type CloseOptions,
   type DeliveryHandler,
-  DeliveryTracker,
-  delay,
   type Logger,
-  once,
   redactText,
   type Subscription,
 } from '@polybus/core';
+import {
+  backoffDelay,
+  DeliveryTracker,
+  delay,
+  SubscriptionLifecycle,
+  withDeadline,
+} from '@polybus/core/adapter-kit';
 import type { Redis } from 'ioredis';
 import { PendingBook } from './pending-book.js';
-import { connectRedis, createRedis, errorText, uniqueSuffix, withDeadline } from './redis-connection.js';
+import { connectRedis, createRedis, errorText, uniqueSuffix } from './redis-connection.js';
 import type { RedisTransportOptions } from './redis-options.js';
 import { decodeEntry } from './stream-entry.js';
 import {
@@ -85,16 +91,11 @@ export class StreamGroupSubscription implements Subscription {
   readonly #reclaimEveryMs: number;
   #heartbeat: NodeJS.Timeout | undefined;
   #loop: Promise<void> = Promise.resolve();
-  #stopping = false;
   #blocking = false;
   #readerId: string | undefined;
   #nextReclaimAt = 0;
   #reclaimCursor = '0-0';
-  #resolveClosed!: (value: Error | undefined) => void;
-  /** Resolves (with `undefined`) once {@link close} finished. */
-  readonly closed = new Promise<Error | undefined>((resolve) => {
-    this.#resolveClosed = resolve;
-  });
+  readonly #lifecycle: SubscriptionLifecycle;
 
   private constructor(init: StreamGroupSubscriptionInit) {
     this.#init = init;
@@ -113,6 +114,18 @@ export class StreamGroupSubscription implements Subscription {
           'redis: handler failed, entry nacked',
         ),
     });
+    this.#lifecycle = new SubscriptionLifecycle(this.#tracker, {
+      stopIntake: () => {
+        this.#abort.abort();
+        this.#reader.disconnect();
+      },
+      release: () => this.#release(),
+    });
+  }
+
+  /** Resolves (with `undefined`) once {@link close} finished. */
+  get closed(): Promise<Error | undefined> {
+    return this.#lifecycle.closed;
   }
 
   /**
@@ -152,29 +165,24 @@ export class StreamGroupSubscription implements Subscription {
    * (default 30000) for in-flight deliveries to be settled, then leaves the rest pending for Redis
    * to hand to another consumer after `claimIdleMs`. Safe to call twice; never rejects.
    */
-  readonly close = (options: CloseOptions = {}): Promise<void> => this.#close(options.timeoutMs ?? 30_000);
+  readonly close = (options?: CloseOptions): Promise<void> => this.#lifecycle.close(options);
 
-  readonly #close = once(async (timeoutMs: number): Promise<void> => {
-    this.#stopping = true;
-    this.#abort.abort();
-    this.#reader.disconnect();
-    await this.#tracker.drain(timeoutMs);
-    this.#tracker.abandon();
+  /** After the drain: stop the timers and the read loop, delete a throwaway consumer. */
+  async #release(): Promise<void> {
     clearInterval(this.#heartbeat);
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     await withDeadline(this.#loop, 5_000, 'read loop stop').catch(() => undefined);
     if (!this.#init.stableConsumer) await this.#deleteConsumerIfIdle();
     this.#init.onClosed(this);
-    this.#resolveClosed(undefined);
-  });
+  }
 
   async #run(): Promise<void> {
     const { stream, group, consumer, logger } = this.#init;
     let failures = 0;
     let ownCursor: string | undefined = '0-0';
-    while (!this.#stopping) {
-      if (!(await this.#tracker.waitForSlot()) || this.#stopping) break;
+    while (!this.#lifecycle.ending) {
+      if (!(await this.#tracker.waitForSlot()) || this.#lifecycle.ending) break;
       try {
         const free = this.#tracker.freeSlots;
         const now = Date.now();
@@ -208,7 +216,8 @@ export class StreamGroupSubscription implements Subscription {
           );
           const entries = parseReadReply(reply);
           ownCursor = entries.at(-1)?.id;
-          if (!this.#stopping) await this.#deliverCounted(entries.filter((e) => !this.#book.owns(e.id)));
+          if (!this.#lifecycle.ending)
+            await this.#deliverCounted(entries.filter((e) => !this.#book.owns(e.id)));
           failures = 0;
           continue;
         }
@@ -240,11 +249,11 @@ export class StreamGroupSubscription implements Subscription {
           this.#blocking = false;
         }
         // Entries read after close began stay pending: another consumer reclaims them.
-        if (this.#stopping) break;
+        if (this.#lifecycle.ending) break;
         for (const entry of parseReadReply(reply)) this.#deliver(entry, 1);
         failures = 0;
       } catch (readError) {
-        if (this.#stopping) break;
+        if (this.#lifecycle.ending) break;
         let error = readError;
         if (isNoGroupError(error)) {
           logger.warn(
@@ -283,7 +292,7 @@ export class StreamGroupSubscription implements Subscription {
    * that was sent but has not started blocking yet; it is then retried a few times.
    */
   #wake(tries = 3): void {
-    if (!this.#blocking || this.#readerId === undefined || this.#stopping) return;
+    if (!this.#blocking || this.#readerId === undefined || this.#lifecycle.ending) return;
     this.#init.cmd.client('UNBLOCK', this.#readerId).then(
       (unblocked) => {
         if (Number(unblocked) === 0 && tries > 1) {

@@ -1,17 +1,20 @@
 import {
   type Address,
-  backoffDelay,
   type CloseOptions,
   type DeliveryHandler,
-  DeliveryTracker,
-  delay,
   type Logger,
-  once,
   redactText,
   type Subscription,
 } from '@polybus/core';
+import {
+  backoffDelay,
+  DeliveryTracker,
+  delay,
+  SubscriptionLifecycle,
+  withDeadline,
+} from '@polybus/core/adapter-kit';
 import type { Redis } from 'ioredis';
-import { connectRedis, createRedis, errorText, uniqueSuffix, withDeadline } from './redis-connection.js';
+import { connectRedis, createRedis, errorText, uniqueSuffix } from './redis-connection.js';
 import type { RedisTransportOptions } from './redis-options.js';
 import { decodeEntry } from './stream-entry.js';
 import { parseEntryList, parseReadReply } from './stream-reply.js';
@@ -43,12 +46,7 @@ export class StreamTailSubscription implements Subscription {
   readonly #abort = new AbortController();
   #lastId = '0-0';
   #loop: Promise<void> = Promise.resolve();
-  #stopping = false;
-  #resolveClosed!: (value: Error | undefined) => void;
-  /** Resolves (with `undefined`) once {@link close} finished. */
-  readonly closed = new Promise<Error | undefined>((resolve) => {
-    this.#resolveClosed = resolve;
-  });
+  readonly #lifecycle: SubscriptionLifecycle;
 
   private constructor(init: StreamTailSubscriptionInit) {
     this.#init = init;
@@ -62,6 +60,21 @@ export class StreamTailSubscription implements Subscription {
           'redis: handler failed',
         ),
     });
+    this.#lifecycle = new SubscriptionLifecycle(this.#tracker, {
+      stopIntake: () => {
+        this.#abort.abort();
+        this.#reader.disconnect();
+      },
+      release: async () => {
+        await withDeadline(this.#loop, 5_000, 'read loop stop').catch(() => undefined);
+        init.onClosed(this);
+      },
+    });
+  }
+
+  /** Resolves (with `undefined`) once {@link close} finished. */
+  get closed(): Promise<Error | undefined> {
+    return this.#lifecycle.closed;
   }
 
   /**
@@ -95,24 +108,13 @@ export class StreamTailSubscription implements Subscription {
    * Stops reading at once and waits up to `timeoutMs` (default 30000) for in-flight deliveries to be
    * settled. Safe to call twice; never rejects.
    */
-  readonly close = (options: CloseOptions = {}): Promise<void> => this.#close(options.timeoutMs ?? 30_000);
-
-  readonly #close = once(async (timeoutMs: number): Promise<void> => {
-    this.#stopping = true;
-    this.#abort.abort();
-    this.#reader.disconnect();
-    await this.#tracker.drain(timeoutMs);
-    this.#tracker.abandon();
-    await withDeadline(this.#loop, 5_000, 'read loop stop').catch(() => undefined);
-    this.#init.onClosed(this);
-    this.#resolveClosed(undefined);
-  });
+  readonly close = (options?: CloseOptions): Promise<void> => this.#lifecycle.close(options);
 
   async #run(): Promise<void> {
     const { stream, address, handler, logger, options } = this.#init;
     let failures = 0;
-    while (!this.#stopping) {
-      if (!(await this.#tracker.waitForSlot()) || this.#stopping) break;
+    while (!this.#lifecycle.ending) {
+      if (!(await this.#tracker.waitForSlot()) || this.#lifecycle.ending) break;
       try {
         const reply = await withDeadline(
           this.#reader.callBuffer(
@@ -128,7 +130,7 @@ export class StreamTailSubscription implements Subscription {
           options.blockMs + options.connectTimeoutMs,
           'XREAD',
         );
-        if (this.#stopping) break;
+        if (this.#lifecycle.ending) break;
         for (const entry of parseReadReply(reply)) {
           this.#lastId = entry.id;
           if (entry.fields === null) continue;
@@ -142,7 +144,7 @@ export class StreamTailSubscription implements Subscription {
         }
         failures = 0;
       } catch (error) {
-        if (this.#stopping) break;
+        if (this.#lifecycle.ending) break;
         failures++;
         logger.warn(
           { stream, attempt: failures, err: redactText(errorText(error)) },

@@ -54,6 +54,19 @@ describe.runIf(up)('foreign clients: the documented entry format and header mapp
     expect(d.attempt).toBe(1);
   });
 
+  it('fields named __proto__ and constructor arrive as real keys, in a JSON body and as headers (issue 14)', async () => {
+    const stream = uniqueName('foreign-proto');
+    const collector = await groupCollector(stream);
+    await raw.xadd(stream, '*', '__proto__', 'p', 'constructor', 'c', 'city', 'Oslo');
+    await raw.xadd(stream, '*', 'body', 'b', 'h:__proto__', 'hp', 'constructor', 'hc');
+    await collector.waitFor(2, 10_000);
+    const [plain, envelope] = collector.deliveries;
+    expect(bodyText(plain!.message)).toBe('{"__proto__":"p","constructor":"c","city":"Oslo"}');
+    expect(Object.keys(envelope!.message.headers).sort()).toEqual(['__proto__', 'constructor']);
+    expect(Object.getOwnPropertyDescriptor(envelope!.message.headers, '__proto__')?.value).toBe('hp');
+    expect(envelope!.message.headers.constructor).toBe('hc');
+  });
+
   it('a foreign entry in the envelope format keeps body bytes, id, key, ts and every header', async () => {
     const stream = uniqueName('foreign-env');
     const collector = await groupCollector(stream);
@@ -165,5 +178,38 @@ describe.runIf(up)('foreign clients: the documented entry format and header mapp
     } finally {
       listener.disconnect();
     }
+  });
+
+  it('header policy: hostile header fields arrive as base64: or not at all; polybus refuses to write them', async () => {
+    const stream = uniqueName('foreign-hostile');
+    const collector = await groupCollector(stream);
+    await raw.xadd(
+      stream,
+      '*',
+      'body',
+      'x',
+      'h:crlf',
+      'a\r\nInjected: 1',
+      'h:bin',
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from([0x68, 0x3a, 0xc3]),
+      'bad-name-bytes',
+      'h:ok',
+      'ünï',
+    );
+    await collector.waitFor(1, 10_000);
+    expect(collector.deliveries[0]!.message.headers).toEqual({
+      crlf: `base64:${Buffer.from('a\r\nInjected: 1').toString('base64')}`,
+      bin: 'base64://4=',
+      ok: 'ünï',
+    });
+    const error = await t!
+      .publish(stream, [createMessage({ body: 'y', headers: { 'x-evil': 'a\nb' } })])
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(error).toMatchObject({ code: 'DATA_INVALID', retriable: false });
+    expect(await raw.xlen(stream)).toBe(1);
   });
 });
