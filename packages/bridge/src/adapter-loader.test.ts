@@ -25,10 +25,10 @@ describe('loadBrokerAdapters', () => {
     expect(await loadBrokerAdapters([])).toEqual([]);
   });
 
-  it('loads all four when no schemes are given, or one is unknown (so the error can list every scheme)', async () => {
-    const all = ['amqp', 'kafka', 'redis', 'nats'];
+  it('loads every adapter when no schemes are given, or one is unknown (so the error can list every scheme)', async () => {
+    const all = ['amqp', 'kafka', 'redis', 'nats', 'mqtt', 'amqp1', 'zmq+tcp', 'rocketmq'];
     expect((await loadBrokerAdapters()).map((d) => d.scheme)).toEqual(all);
-    expect((await loadBrokerAdapters(['amqp', 'mqtt'])).map((d) => d.scheme)).toEqual(all);
+    expect((await loadBrokerAdapters(['amqp', 'sqs'])).map((d) => d.scheme)).toEqual(all);
   });
 });
 
@@ -40,15 +40,27 @@ describe('loadBridgeRegistry', () => {
   });
 
   it('names every scheme of this build in the unknown-scheme error', async () => {
-    const registry = await loadBridgeRegistry(['mqtt']);
+    const registry = await loadBridgeRegistry(['sqs']);
     let caught: unknown;
     try {
-      registry.resolve('mqtt://h');
+      registry.resolve('sqs://h');
     } catch (error) {
       caught = error;
     }
     expect(caught).toBeInstanceOf(UnknownSchemeError);
-    for (const scheme of ['memory', 'stdio', 'amqp', 'amqps', 'kafka', 'redis', 'rediss', 'nats'])
+    for (const scheme of [
+      'memory',
+      'stdio',
+      'amqp',
+      'amqps',
+      'kafka',
+      'redis',
+      'rediss',
+      'nats',
+      'mqtt',
+      'amqp1',
+      'rocketmq',
+    ])
       expect((caught as Error).message).toMatch(new RegExp(`[ (]${scheme}:`));
   });
 });

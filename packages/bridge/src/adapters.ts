@@ -1,41 +1,22 @@
-import * as amqp from '@polybus/adapter-amqp';
-import * as kafka from '@polybus/adapter-kafka';
-import * as nats from '@polybus/adapter-nats';
-import * as redis from '@polybus/adapter-redis';
-import { type AdapterDescriptor, type AdapterRegistry, createRegistry, memoryAdapter } from '@polybus/core';
-import { stdioAdapter } from './stdio/stdio-adapter.js';
-
-/** Reads an adapter descriptor from a package namespace, if that package exports it yet. */
-function exported(namespace: object, name: string): AdapterDescriptor[] {
-  const value = (namespace as Record<string, unknown>)[name];
-  if (
-    value !== null &&
-    typeof value === 'object' &&
-    typeof (value as AdapterDescriptor).scheme === 'string' &&
-    typeof (value as AdapterDescriptor).create === 'function'
-  ) {
-    return [value as AdapterDescriptor];
-  }
-  return [];
-}
-
 /**
- * The broker adapters this build of the bridge can use (each adapter package's exported
- * descriptor, when it exports one).
+ * The synchronous view of the adapter table, for library users and tests that want every adapter at
+ * hand: importing this module loads every broker adapter of {@link ADAPTER_TABLE} once (top-level
+ * await). The CLI never imports it; it loads only what a config names (`loadBridgeRegistry`).
  */
+import { type AdapterDescriptor, type AdapterRegistry, createRegistry } from '@polybus/core';
+import { builtInAdapters, loadBrokerAdapters } from './adapter-loader.js';
+
+const ALL_BROKER_ADAPTERS: readonly AdapterDescriptor[] = await loadBrokerAdapters();
+
+/** The broker adapters this build of the bridge can use (every row of the adapter table, loaded). */
 export function brokerAdapters(): AdapterDescriptor[] {
-  return [
-    ...exported(amqp, 'amqpAdapter'),
-    ...exported(kafka, 'kafkaAdapter'),
-    ...exported(redis, 'redisAdapter'),
-    ...exported(nats, 'natsAdapter'),
-  ];
+  return [...ALL_BROKER_ADAPTERS];
 }
 
 /**
- * The registry the bridge and CLI use: `memory://`, `stdio://` and every broker adapter available.
- * A new registry per call.
+ * The registry the bridge and CLI use: `memory://`, `stdio://` and every broker adapter available,
+ * plus `extra`. A new registry per call.
  */
 export function createBridgeRegistry(extra: readonly AdapterDescriptor[] = []): AdapterRegistry {
-  return createRegistry(memoryAdapter, stdioAdapter as AdapterDescriptor, ...brokerAdapters(), ...extra);
+  return createRegistry(...builtInAdapters(), ...ALL_BROKER_ADAPTERS, ...extra);
 }

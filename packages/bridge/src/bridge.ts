@@ -1,7 +1,19 @@
-import { type AdapterRegistry, type Logger, redactText, redactUrl, type Transport } from '@polybus/core';
+import {
+  type AdapterRegistry,
+  ClosedError,
+  type Logger,
+  redactText,
+  redactUrl,
+  type Transport,
+} from '@polybus/core';
 import type { BridgeConfig } from './config/schema.js';
-import { type HttpServer, startHttpServer } from './http/server.js';
+import { DeadLetterBrowser } from './dead-letters/dead-letter-browser.js';
+import { adminTokenOf, handleAdminRequest } from './http/admin-routes.js';
+import { httpServerSettings } from './http/http-settings.js';
+import { type HealthSource, type HttpServer, startHttpServer } from './http/server.js';
 import { type BridgeMetrics, createMetrics } from './metrics.js';
+import { applyConfig as applyToLive, type LiveRoutes } from './reload/apply-config.js';
+import type { ConfigDiff } from './reload/config-diff.js';
 import { createRoute, type Route, type RouteStatus } from './route/route.js';
 
 /** Options of {@link startBridge}. */
@@ -11,6 +23,14 @@ export interface BridgeOptions {
   readonly logger: Logger & { child?(bindings: object): Logger };
   /** Metrics to record into. @defaultValue new metrics with Node process metrics */
   readonly metrics?: BridgeMetrics;
+  /** Whether routes record spans (an OpenTelemetry SDK is registered, see `startTracing`). @defaultValue false */
+  readonly tracing?: boolean;
+  /**
+   * Called once every connection is connected, before any route subscribes; the routes start when it
+   * resolves (a rejection fails the start like a connection error). Lets a supervisor start the
+   * routes of all its workers at once, so they join their groups together. @defaultValue none
+   */
+  readonly beforeRoutes?: () => Promise<void>;
 }
 
 /** A running bridge. */
@@ -20,6 +40,26 @@ export interface RunningBridge {
   readonly metrics: BridgeMetrics;
   /** Status of every route. */
   routes(): RouteStatus[];
+  /** What `/health/ready` answers: ready, and the state of every connection and route. */
+  readiness(): ReturnType<HealthSource['readiness']>;
+  /** Brings the gauges read on scrape (connection up) up to date; call before reading `metrics`. */
+  refreshMetrics(): void;
+  /** The config the bridge runs now (the last one applied). */
+  config(): BridgeConfig;
+  /**
+   * Applies a new, validated config without a restart (see `applyConfig` in reload/apply-config.ts):
+   * unchanged routes keep running, changed ones drain and restart, removed ones drain and stop,
+   * added ones start. `registry` serves connections the new config adds (default: the bridge's).
+   * Calls are serialized. Rejects when a new connection cannot connect (nothing changed then) or a
+   * new route cannot subscribe.
+   */
+  applyConfig(config: BridgeConfig, registry?: AdapterRegistry): Promise<ConfigDiff>;
+  /** Browses, replays and discards the routes' dead letters (see {@link DeadLetterBrowser}). */
+  readonly deadLetters: DeadLetterBrowser;
+  /** Pauses a route (drains, then closes its subscription); false when there is no such route. */
+  pauseRoute(name: string): Promise<boolean>;
+  /** Resumes a paused route; false when there is no such route. */
+  resumeRoute(name: string): Promise<boolean>;
   /**
    * Stops intake on every route, waits up to `config.shutdownTimeout` for in-flight messages to be
    * published and acked, closes every connection, then the HTTP server. Safe to call twice; never
@@ -39,6 +79,14 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const connections = new Map<string, Transport>();
   const routes: Route[] = [];
   let starting = true;
+  const live: LiveRoutes = { config, connections, routes };
+  let applying: Promise<unknown> = Promise.resolve();
+  /** Runs `job` after every earlier reload or pause/resume finished. */
+  const serialized = <T>(job: () => Promise<T>): Promise<T> => {
+    const result = applying.then(job);
+    applying = result.catch(() => undefined);
+    return result;
+  };
 
   const readiness = () => {
     const conns: Record<string, { state: string; detail?: string }> = {};
@@ -60,7 +108,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
           : { state: status.state, detail: status.detail };
       if (status.state !== 'running') ready = false;
     }
-    if (routes.length < config.routes.length) ready = false;
+    if (routes.length < live.config.routes.length) ready = false;
     return { ready, connections: conns, routes: routeStates };
   };
   const refreshMetrics = (): void => {
@@ -68,14 +116,25 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
       metrics.connectionUp.set({ connection: name }, transport.health().state === 'up' ? 1 : 0);
   };
 
+  /** Set once started; the admin API answers only from then on. */
+  let running: RunningBridge | undefined;
   let http: HttpServer | undefined;
   if (config.http.enabled) {
     http = await startHttpServer({
-      host: config.http.host,
-      port: config.http.port,
+      ...httpServerSettings(config.http),
       metrics: metrics.registry,
       logger,
       source: { readiness, refreshMetrics, routes: () => ({ routes: routes.map((r) => r.status()) }) },
+      admin: (req, res) =>
+        running === undefined
+          ? Promise.resolve(false)
+          : handleAdminRequest(req, res, {
+              bridge: running,
+              registry,
+              adminToken: adminTokenOf(config.http),
+              logger,
+              deadLetters: running.deadLetters,
+            }),
     });
     logger.info({ host: config.http.host, port: http.port }, 'http server listening');
   }
@@ -95,22 +154,21 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   };
 
   try {
-    for (const [name, connection] of Object.entries(config.connections)) {
-      const url = typeof connection === 'string' ? connection : connection.url;
-      const adapterOptions = typeof connection === 'string' ? {} : (connection.options ?? {});
+    for (const [name, { url, options: adapterOptions }] of Object.entries(config.connections)) {
       const child = logger.child ? logger.child({ connection: name }) : logger;
       connections.set(name, registry.createTransport(url, adapterOptions, { logger: child }));
     }
     await Promise.all(
       [...connections.entries()].map(async ([name, transport]) => {
-        const connection = config.connections[name];
-        const url = typeof connection === 'string' ? connection : (connection?.url ?? '');
         await transport.connect();
-        logger.info({ connection: name, url: redactUrl(url) }, 'connected');
+        logger.info({ connection: name, url: redactUrl(config.connections[name]?.url ?? '') }, 'connected');
       }),
     );
+    await options.beforeRoutes?.();
     for (const routeConfig of config.routes)
-      routes.push(createRoute({ config: routeConfig, connections, metrics, logger }));
+      routes.push(
+        createRoute({ config: routeConfig, connections, metrics, logger, tracing: options.tracing ?? false }),
+      );
     await Promise.all(routes.map((r) => r.start()));
     starting = false;
     refreshMetrics();
@@ -121,21 +179,44 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   }
 
   let stopping: Promise<void> | undefined;
-  return {
+  running = {
     httpPort: http?.port,
     metrics,
     routes: () => routes.map((r) => r.status()),
+    readiness,
+    refreshMetrics,
+    config: () => live.config,
+    deadLetters: new DeadLetterBrowser({ config: () => live.config, transport: (n) => connections.get(n) }),
+    applyConfig: (next, nextRegistry) =>
+      serialized(() => {
+        if (stopping) return Promise.reject(new ClosedError('the bridge is stopping'));
+        return applyToLive(live, next, { registry: nextRegistry ?? registry, logger, metrics });
+      }),
+    pauseRoute: (name) =>
+      serialized(async () => {
+        const route = routes.find((r) => r.name === name);
+        await route?.pause(live.config.shutdownTimeout);
+        return route !== undefined;
+      }),
+    resumeRoute: (name) =>
+      serialized(async () => {
+        const route = routes.find((r) => r.name === name);
+        await route?.resume();
+        return route !== undefined;
+      }),
     stop() {
       stopping ??= (async () => {
         logger.info(
           { timeoutMs: config.shutdownTimeout },
           'stopping: no new messages, draining in-flight ones',
         );
-        await closeAll(config.shutdownTimeout);
+        await applying;
+        await closeAll(live.config.shutdownTimeout);
         await http?.close();
         logger.info({ routes: routes.map((r) => r.status()) }, 'stopped');
       })();
       return stopping;
     },
   };
+  return running;
 }

@@ -11,6 +11,10 @@ export interface BridgeMetrics {
   readonly duration: Histogram<'route'>;
   readonly inflight: Gauge<'route'>;
   readonly connectionUp: Gauge<'connection'>;
+  /** Messages the route's source group has not acknowledged yet, as the broker last reported. */
+  readonly routeLag: Gauge<'route'>;
+  /** Messages a route dropped (and acked) because it had moved their id within its dedupe window. */
+  readonly duplicatesDropped: Counter<'route'>;
   /**
    * Registers `update`, called whenever the route metrics above (received, published, filtered,
    * dead-lettered, in flight) are read (`registry.metrics()`, `metric.get()`), possibly several times
@@ -89,6 +93,22 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Bridg
       name: 'polybus_connection_up',
       help: '1 when the connection is up, else 0.',
       labelNames: ['connection'],
+      registers,
+      // Over workers (see workers/aggregate-metrics.ts): up only when up in every worker.
+      aggregator: 'min',
+    }),
+    routeLag: new Gauge({
+      name: 'polybus_route_lag_messages',
+      help: "Messages the route's source group has not acknowledged yet (from the broker).",
+      labelNames: ['route'],
+      registers,
+      // Every worker asks the broker about the same group: the sum would count it once per worker.
+      aggregator: 'max',
+    }),
+    duplicatesDropped: new Counter({
+      name: 'polybus_route_duplicates_dropped_total',
+      help: 'Messages dropped and acked because the route moved their id within its dedupe window.',
+      labelNames: ['route'],
       registers,
     }),
   };

@@ -1,7 +1,7 @@
 import type { Address } from '@polybus/core';
 
 /** Keys of an endpoint that belong to polybus, not to the adapter's native address. */
-const BRIDGE_KEYS = new Set(['connection', 'group', 'when', 'startFrom', 'address']);
+const BRIDGE_KEYS = new Set(['connection', 'group', 'when', 'startFrom', 'address', 'cloudEvents']);
 
 /** The parts of a `from` / `to` / `deadLetter` entry the address is built from. */
 export type EndpointLike = { readonly connection: string; readonly address?: string | undefined } & Readonly<
@@ -10,7 +10,7 @@ export type EndpointLike = { readonly connection: string; readonly address?: str
 
 /**
  * The adapter address an endpoint names: its `address` string when given, else an object of its
- * native keys (everything but `connection`, `group`, `when`, `startFrom`). Pure.
+ * native keys (everything but `connection`, `group`, `when`, `startFrom`, `cloudEvents`). Pure.
  */
 export function endpointAddress(endpoint: EndpointLike): Address {
   if (typeof endpoint.address === 'string') return endpoint.address;
@@ -21,6 +21,11 @@ export function endpointAddress(endpoint: EndpointLike): Address {
       native[key] = value;
   }
   return native;
+}
+
+/** The keys of an endpoint that are native address keys (everything but the bridge's own keys). Pure. */
+export function nativeKeys(endpoint: EndpointLike): string[] {
+  return Object.keys(endpoint).filter((key) => !BRIDGE_KEYS.has(key) && endpoint[key] !== undefined);
 }
 
 /** True when two endpoints name the same connection and address (key order ignored). */

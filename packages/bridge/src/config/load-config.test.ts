@@ -45,7 +45,16 @@ describe('parseConfig', () => {
     const route = config.routes[0];
     expect(route?.retry).toEqual({ maxAttempts: 3, initialDelay: 200, maxDelay: 10_000 });
     expect(route?.maxInFlight).toBe(8);
-    expect(config.http).toEqual({ enabled: true, host: '127.0.0.1', port: 9464 });
+    expect(config.http).toEqual({
+      enabled: true,
+      host: '127.0.0.1',
+      port: 9464,
+      allowedHosts: [],
+      maxConnections: 256,
+      headersTimeout: 5_000,
+      requestTimeout: 10_000,
+      keepAliveTimeout: 5_000,
+    });
     expect(config.shutdownTimeout).toBe(30_000);
   });
 
@@ -60,7 +69,7 @@ describe('parseConfig', () => {
 http: { port: "\${PORT:-9999}" }
 routes: [{ name: r, from: { connection: a, topic: x }, to: [{ connection: a, topic: "\${OUT:-y}" }] }]`;
     const { config } = parseConfig(text, 'p.yaml', { registry, env: { NAME: 'n1' } });
-    expect(config.connections.a).toBe('memory://n1');
+    expect(config.connections.a).toEqual({ url: 'memory://n1', options: {} });
     expect(config.http.port).toBe(9999);
     expect(config.routes[0]?.to[0]?.topic).toBe('y');
   });
@@ -88,6 +97,13 @@ routes: [{ name: r, from: { connection: a, topic: x }, to: [{ connection: a, top
     expect(found).toEqual([
       'p.yaml:13: routes[0].to[0].topic: required',
       'p.yaml:13: routes[0].to[0].subject: unknown key',
+    ]);
+  });
+
+  it('names native address keys written beside a string `address` as unknown, where they are', () => {
+    const text = VALID.replace('{ connection: b, topic: out }', '{ connection: b, address: out, topic: x }');
+    expect(problems(text)).toEqual([
+      'p.yaml:13: routes[0].to[0].topic: unknown key (the address is given as `address`; use one or the other)',
     ]);
   });
 
@@ -189,5 +205,24 @@ describe('connectionSchemes', () => {
     expect([...connectionSchemes('connections: [ {', {})]).toEqual([]);
     expect([...connectionSchemes('connections: 3', {})]).toEqual([]);
     expect([...connectionSchemes('', {})]).toEqual([]);
+  });
+
+  it('parses dedupe and ledger, and refuses seed: sink where the first sink cannot be read back', () => {
+    const route = (dedupe: string) => `connections:
+  a: memory://a
+routes:
+  - name: r1
+    from: { connection: a, topic: in, group: g }
+    to: [{ connection: a, topic: out }]
+    dedupe: ${dedupe}
+    ledger: { path: r1.ledger }
+`;
+    const { config } = parseConfig(route('{ window: 5m, seed: none }'), 'p.yaml', { registry, env: {} });
+    expect(config.routes[0]?.dedupe).toEqual({ window: 300_000, count: 100_000, key: 'id', seed: 'none' });
+    expect(config.routes[0]?.ledger).toEqual({ path: 'r1.ledger' });
+    expect(problems(route('{ window: 5m }'))).toEqual([
+      'p.yaml:7: routes[0].dedupe.seed: the first sink (memory) cannot be read back to seed the window after a restart; write seed: none to dedupe within one process only',
+    ]);
+    expect(problems(route('{ count: 0 }'))[0]).toContain('routes[0].dedupe.count');
   });
 });

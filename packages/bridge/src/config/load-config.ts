@@ -1,12 +1,26 @@
-import { readFile } from 'node:fs/promises';
-import { type AdapterRegistry, redactText, schemeOf } from '@polybus/core';
-import { isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import {
+  type AdapterRegistry,
+  isMessageReader,
+  redactText,
+  schemeOf,
+  silentLogger,
+  type Transport,
+} from '@polybus/core';
+import { LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { compileExpression } from '../route/expressions.js';
+import {
+  forbiddenKeyProblems,
+  looksLikeConfig,
+  notAConfigProblem,
+  printableKey,
+  readConfigText,
+} from './config-guards.js';
 import { ConfigFileError, type ConfigProblem, formatPath } from './config-problem.js';
-import { endpointAddress, sameEndpoint } from './endpoint.js';
-import { substituteEnv } from './env.js';
-import { type BridgeConfig, configSchema } from './schema.js';
+import { type EndpointLike, endpointAddress, nativeKeys, sameEndpoint } from './endpoint.js';
+import { describeMissing, substituteEnv } from './env.js';
+import { type BridgeConfig, configSchema, connectionSchema } from './schema.js';
+import { nodeLine, type Path, writtenPath } from './yaml-position.js';
 
 /** Options of {@link loadConfig} / {@link parseConfig}. */
 export interface LoadConfigOptions {
@@ -39,8 +53,6 @@ export interface LoadedConfigFile extends LoadedConfig {
   readonly registry: AdapterRegistry;
 }
 
-type Path = readonly (string | number)[];
-
 /**
  * Reads, substitutes, parses and validates a config file. Rejects with {@link ConfigFileError}
  * listing every problem (`file:line: path: message`), including a missing or unreadable file. Does
@@ -48,19 +60,7 @@ type Path = readonly (string | number)[];
  * the file names, before validation, and its registry is used and returned.
  */
 export async function loadConfig(file: string, options: LoadConfigFileOptions): Promise<LoadedConfigFile> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigFileError([
-      {
-        file,
-        path: '(root)',
-        message: code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(error)})`,
-      },
-    ]);
-  }
+  const text = await readConfigText(file);
   const env = options.env ?? process.env;
   const registry =
     typeof options.registry === 'function'
@@ -86,11 +86,11 @@ export function connectionSchemes(
     return schemes;
   }
   if (connections === null || typeof connections !== 'object') return schemes;
-  for (const connection of Object.values(connections)) {
-    const url = typeof connection === 'string' ? connection : (connection as { url?: unknown } | null)?.url;
-    if (typeof url !== 'string') continue;
+  for (const written of Object.values(connections)) {
+    const connection = connectionSchema.safeParse(written);
+    if (!connection.success) continue;
     try {
-      schemes.add(schemeOf(url));
+      schemes.add(schemeOf(connection.data.url));
     } catch {
       // reported by parseConfig
     }
@@ -107,7 +107,9 @@ export function parseConfig(text: string, file: string, options: LoadConfigOptio
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const problems: ConfigProblem[] = [];
   const lineOf = (path: Path): number | undefined => nodeLine(doc.contents as Node | null, path, lineCounter);
-  const add = (path: Path, message: string): void => {
+  const add = (at: Path, message: string): void => {
+    // A problem below a value written as a scalar (the `url` of `name: URL`) is that scalar's.
+    const path = writtenPath(doc.contents as Node | null, at);
     problems.push({ file, line: lineOf(path), path: formatPath(path), message: redactText(message) });
   };
 
@@ -119,6 +121,8 @@ export function parseConfig(text: string, file: string, options: LoadConfigOptio
     }
     throw new ConfigFileError(problems);
   }
+  problems.push(...forbiddenKeyProblems(doc, lineCounter, file));
+  if (problems.length > 0) throw new ConfigFileError(problems);
 
   let raw: unknown;
   try {
@@ -129,9 +133,9 @@ export function parseConfig(text: string, file: string, options: LoadConfigOptio
       { file, path: '(root)', message: `YAML: ${error instanceof Error ? error.message : String(error)}` },
     ]);
   }
+  if (!looksLikeConfig(raw)) throw new ConfigFileError([notAConfigProblem(file)]);
   const { value, missing } = substituteEnv(raw, options.env ?? process.env);
-  for (const m of missing)
-    add(m.path, `environment variable ${m.name} is not set (use \${${m.name}:-default} for a default)`);
+  for (const m of missing) add(m.path, describeMissing(m));
   if (problems.length > 0) throw new ConfigFileError(problems);
 
   const parsed = configSchema.safeParse(value);
@@ -152,7 +156,7 @@ function reportIssue(
 ): void {
   const path = [...prefix, ...(issue.path as (string | number)[])];
   if (issue.code === 'unrecognized_keys') {
-    for (const key of issue.keys) add([...path, key], 'unknown key');
+    for (const key of issue.keys) add([...path, printableKey(key)], 'unknown key');
     return;
   }
   if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
@@ -181,20 +185,23 @@ function checkSemantics(
   add: (path: Path, message: string) => void,
 ): void {
   const descriptors = new Map<string, ReturnType<AdapterRegistry['resolve']>>();
-  for (const [name, connection] of Object.entries(config.connections)) {
-    const url = typeof connection === 'string' ? connection : connection.url;
-    const path = typeof connection === 'string' ? ['connections', name] : ['connections', name, 'url'];
+  const transports = new Map<string, Transport>();
+  for (const [name, { url, options }] of Object.entries(config.connections)) {
     try {
       schemeOf(url);
       const descriptor = registry.resolve(url);
       descriptors.set(name, descriptor);
-      const options = typeof connection === 'string' ? {} : (connection.options ?? {});
       const result = descriptor.optionsSchema.safeParse(options);
       if (!result.success) {
         for (const issue of result.error.issues) reportIssue(issue, ['connections', name, 'options'], add);
+      } else {
+        // What `run` does next: the adapter parses the URL with its options (no I/O, by contract), so
+        // `validate` refuses every URL that `run` would.
+        transports.set(name, descriptor.create(url, result.data, { logger: silentLogger }));
       }
     } catch (error) {
-      add(path, error instanceof Error ? error.message : String(error));
+      // `connections.<name>.url`, reported at `connections.<name>` when the URL is written as its value.
+      add(['connections', name, 'url'], error instanceof Error ? error.message : String(error));
     }
   }
 
@@ -218,7 +225,11 @@ function checkSemantics(
       }
       const descriptor = descriptors.get(value.connection);
       if (!descriptor) return;
-      const address = endpointAddress(value as Parameters<typeof endpointAddress>[0]);
+      if (typeof value.address === 'string') {
+        for (const key of nativeKeys(value as EndpointLike))
+          add([...path, key], 'unknown key (the address is given as `address`; use one or the other)');
+      }
+      const address = endpointAddress(value as EndpointLike);
       const result = descriptor.addressSchema.safeParse(address);
       if (!result.success) {
         const addressPath = typeof address === 'string' ? [...path, 'address'] : path;
@@ -264,6 +275,12 @@ function checkSemantics(
       for (const [name, source] of Object.entries(t.headers ?? {}))
         compileCheck(source, [...base, 'transform', 'headers', name], add);
     }
+    const firstSink = route.to[0] && transports.get(route.to[0].connection);
+    if (route.dedupe?.seed === 'sink' && firstSink && !isMessageReader(firstSink))
+      add(
+        [...base, 'dedupe', 'seed'],
+        `the first sink (${firstSink.scheme}) cannot be read back to seed the window after a restart; write seed: none to dedupe within one process only`,
+      );
     if (route.retry.maxDelay < route.retry.initialDelay)
       add([...base, 'retry', 'maxDelay'], 'must be >= initialDelay');
   });
@@ -275,31 +292,4 @@ function compileCheck(source: string, path: Path, add: (path: Path, message: str
   } catch (error) {
     add(path, error instanceof Error ? error.message : String(error));
   }
-}
-
-/** The 1-based line of the deepest existing node along `path`. */
-function nodeLine(root: Node | null, path: Path, lineCounter: LineCounter): number | undefined {
-  let node: Node | null = root;
-  let line = node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
-  for (const part of path) {
-    if (!node) break;
-    let next: Node | null = null;
-    if (isMap(node)) {
-      const pair = node.items.find((item) => {
-        const key = item.key as { value?: unknown } | null;
-        return key !== null && typeof key === 'object' && String(key.value) === String(part);
-      });
-      if (pair) {
-        const keyNode = pair.key as Node;
-        if (keyNode?.range) line = lineCounter.linePos(keyNode.range[0]).line;
-        next = (pair.value as Node | null) ?? null;
-      }
-    } else if (isSeq(node) && typeof part === 'number') {
-      next = (node.items[part] as Node | undefined) ?? null;
-      if (next?.range) line = lineCounter.linePos(next.range[0]).line;
-    }
-    if (!next) break;
-    node = next;
-  }
-  return line;
 }

@@ -1,31 +1,75 @@
 import { z } from 'zod';
 import { durationSchema } from '../duration.js';
+import { routeExtras } from './route-extras-schema.js';
 
 const NAME = /^[A-Za-z0-9._-]+$/;
+/** Schemas that also accept their value written as a string (so `${VAR}` works after substitution). */
+const writtenAsString = new WeakMap<z.ZodType, string>();
+
 /** An integer, also accepted as a string of digits (so `${PORT}` works after substitution). */
-const integer = (min: number, max: number) =>
-  z.preprocess(
+const integer = (min: number, max: number) => {
+  const schema = z.preprocess(
     (v) => (typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v),
     z.number().int().min(min).max(max),
   );
+  writtenAsString.set(schema, '^\\s*\\d+\\s*$');
+  return schema;
+};
 /** A boolean, also accepted as the string `true` / `false`. */
-const boolean = () => z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
+const boolean = () => {
+  const schema = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
+  writtenAsString.set(schema, '^(true|false)$');
+  return schema;
+};
+
+/**
+ * For `z.toJSONSchema`'s `override`: a number or boolean field that is also accepted as a string
+ * shows both ways of writing it (a string value may also hold a `${VAR}` placeholder).
+ */
+export function showStringForms(ctx: { zodSchema: unknown; jsonSchema: Record<string, unknown> }): void {
+  const pattern = writtenAsString.get(ctx.zodSchema as z.ZodType);
+  if (pattern === undefined) return;
+  const { default: defaultValue, description, ...value } = ctx.jsonSchema;
+  for (const key of Object.keys(ctx.jsonSchema)) delete ctx.jsonSchema[key];
+  Object.assign(ctx.jsonSchema, {
+    ...(description === undefined ? {} : { description }),
+    ...(defaultValue === undefined ? {} : { default: defaultValue }),
+    anyOf: [value, { type: 'string', pattern: `${pattern}|\\$\\{` }],
+  });
+}
+
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
 /** A JSONata expression, compiled when the config is loaded. */
 const expression = z.string().min(1, 'expression must not be empty');
 
-/** `name: URL` or `name: { url, options }`. */
-export const connectionSchema = z.union([
-  z.string().min(1),
-  z.strictObject({
-    url: z.string().min(1).meta({ description: 'Connection URL; its scheme picks the adapter.' }),
-    options: z
-      .record(z.string(), z.unknown())
-      .optional()
-      .meta({ description: "Adapter options, validated by the adapter's own schema." }),
-  }),
-]);
+/**
+ * `name: URL` or `name: { url, options }` as written; always `{ url, options }` once parsed (options
+ * `{}` when none were given), so nothing downstream branches on the written form.
+ */
+export const connectionSchema = z
+  .union([
+    z.string().min(1),
+    z.strictObject({
+      url: z.string().min(1).meta({ description: 'Connection URL; its scheme picks the adapter.' }),
+      options: z
+        .record(z.string(), z.unknown())
+        .optional()
+        .meta({ description: "Adapter options, validated by the adapter's own schema." }),
+    }),
+  ])
+  .transform(
+    (connection): ConnectionConfig =>
+      typeof connection === 'string'
+        ? { url: connection, options: {} }
+        : { url: connection.url, options: connection.options ?? {} },
+  );
+
+/** One validated connection. */
+export interface ConnectionConfig {
+  readonly url: string;
+  readonly options: Readonly<Record<string, unknown>>;
+}
 
 const endpointBase = {
   connection: z.string().min(1).meta({ description: 'Name of a connection under `connections`.' }),
@@ -35,6 +79,12 @@ const endpointBase = {
     .optional()
     .meta({ description: "The adapter's default kind of address as a string (instead of native keys)." }),
 };
+
+/**
+ * CloudEvents handling of an endpoint: `binary` / `structured` name the content mode (each broker's
+ * binding), `off` (the default) leaves messages untouched.
+ */
+const cloudEventsMode = z.enum(['binary', 'structured', 'off']);
 
 /**
  * Where a route reads from: a connection, the adapter's native address keys (amqp: queue |
@@ -53,6 +103,10 @@ export const sourceSchema = z
       .enum(['latest', 'earliest'])
       .optional()
       .meta({ description: "Where a new group starts (earliest needs the adapter's replay capability)." }),
+    cloudEvents: cloudEventsMode.optional().meta({
+      description:
+        'binary | structured: every message must be a CloudEvent in that mode (else dead-lettered); off (default): not required.',
+    }),
   })
   .catchall(scalar);
 
@@ -63,6 +117,10 @@ export const sinkSchema = z
     when: expression
       .optional()
       .meta({ description: 'JSONata predicate: only messages for which it holds go to this sink.' }),
+    cloudEvents: cloudEventsMode.optional().meta({
+      description:
+        "binary | structured: CloudEvents are written in that mode with this broker's binding; off (default): untouched.",
+    }),
   })
   .catchall(scalar);
 
@@ -87,6 +145,19 @@ export const retrySchema = z.strictObject({
   maxDelay: durationSchema.default(10_000).meta({ description: 'Upper bound of a retry delay.' }),
 });
 
+/** Per-message bounds of every expression evaluation of a route (issue 14). */
+export const limitsSchema = z.strictObject({
+  expressionTimeout: durationSchema
+    .default(100)
+    .meta({ description: 'Time budget of one filter/transform/key/when evaluation; over it: dead-letter.' }),
+  expressionDepth: integer(10, 100_000)
+    .default(500)
+    .meta({ description: 'Maximum evaluation depth (nested calls) of one expression evaluation.' }),
+  expressionSequence: integer(1, 10_000_000)
+    .default(100_000)
+    .meta({ description: 'Maximum length of a sequence (range, path result) built by one evaluation.' }),
+});
+
 /** One route: `from -> filter -> transform -> to[]`, with retry and dead-letter. */
 export const routeSchema = z.strictObject({
   name: z.string().regex(NAME, 'route name may contain only letters, digits and . _ -'),
@@ -99,6 +170,8 @@ export const routeSchema = z.strictObject({
   retry: retrySchema.default({ maxAttempts: 5, initialDelay: 200, maxDelay: 10_000 }),
   deadLetter: deadLetterSchema.optional(),
   maxInFlight: integer(1, 100_000).default(256),
+  limits: limitsSchema.default({ expressionTimeout: 100, expressionDepth: 500, expressionSequence: 100_000 }),
+  ...routeExtras,
 });
 
 /** HTTP server for health, metrics and admin. */
@@ -106,6 +179,38 @@ export const httpSchema = z.strictObject({
   enabled: boolean().default(true),
   host: z.string().min(1).default('127.0.0.1'),
   port: integer(0, 65_535).default(9464),
+  allowedHosts: z
+    .array(z.string().min(1))
+    .default([])
+    .meta({ description: 'Host names answered besides loopback names, the bind host and IP literals.' }),
+  adminToken: z.string().min(16, 'adminToken must be at least 16 characters').optional().meta({
+    description:
+      'Bearer token of the admin API (or POLYBUS_ADMIN_TOKEN); take it from a variable or a secret file.',
+  }),
+  maxConnections: integer(1, 65_535).default(256),
+  headersTimeout: durationSchema.default(5_000).meta({ description: 'Time to receive request headers.' }),
+  requestTimeout: durationSchema.default(10_000).meta({ description: 'Time to receive a whole request.' }),
+  keepAliveTimeout: durationSchema.default(5_000).meta({ description: 'Idle time of a kept-alive socket.' }),
+});
+
+/** Tracing (OpenTelemetry, OTLP over HTTP/protobuf); every key optional, `OTEL_*` fill the gaps. */
+export const tracingSchema = z.strictObject({
+  enabled: boolean()
+    .optional()
+    .meta({ description: 'Record and export spans (default: on when OTEL_EXPORTER_OTLP_*ENDPOINT is set).' }),
+  endpoint: z
+    .url()
+    .optional()
+    .meta({ description: 'OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:4318/v1/traces.' }),
+  sampleRatio: z
+    .preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v), z.number().min(0).max(1))
+    .optional()
+    .meta({ description: 'Fraction of new traces sampled, 0..1 (default 1; OTEL_TRACES_SAMPLER_ARG).' }),
+  serviceName: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'service.name of the spans (default OTEL_SERVICE_NAME, else polybus).' }),
 });
 
 /** The whole `polybus.yaml` file. */
@@ -117,10 +222,18 @@ export const configSchema = z
         connectionSchema,
       )
       .meta({ description: 'Connection name -> URL (the scheme picks the adapter) or { url, options }.' }),
-    http: httpSchema.default({ enabled: true, host: '127.0.0.1', port: 9464 }),
+    http: httpSchema.prefault({}),
     shutdownTimeout: durationSchema
       .default(30_000)
       .meta({ description: 'How long SIGTERM/SIGINT waits for in-flight messages before closing anyway.' }),
+    tracing: tracingSchema.optional(),
+    workers: z
+      .union([z.literal('auto'), integer(1, 256)])
+      .default(1)
+      .meta({
+        description:
+          'Worker processes (`auto`: one per core). Routes whose source has a consumer group share it across them; the others run in worker 0. `--workers` overrides it.',
+      }),
     routes: z.array(routeSchema).min(1, 'at least one route is required'),
   })
   .meta({ title: 'polybus bridge configuration' });
@@ -135,8 +248,3 @@ export type SinkConfig = RouteConfig['to'][number];
 export type SourceConfig = RouteConfig['from'];
 /** A validated dead-letter target. */
 export type DeadLetterConfig = NonNullable<RouteConfig['deadLetter']>;
-
-/** The JSON Schema of the config format (input side: what a user writes). */
-export function configJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-}

@@ -7,10 +7,13 @@ import {
   TimeoutError,
   UnroutableError,
 } from '@polybus/core';
+import { failureKind } from '@polybus/core/adapter-kit';
 import { describe, expect, it } from 'vitest';
-import { classifyFailure, nextRetryDelay } from './retry.js';
+import { backoffOptions, nextRetryDelay } from './retry.js';
 
-describe('classifyFailure', () => {
+// The route classifies with core's failureKind (its own copy, classifyFailure, is gone); these are
+// the cases that copy was tested with, now against the one classification.
+describe('failureKind, as the route uses it', () => {
   it('treats sink trouble as transport errors (retried)', () => {
     for (const error of [
       new ConnectionError('down'),
@@ -19,7 +22,7 @@ describe('classifyFailure', () => {
       new ClosedError('closed'),
       new Error('??'),
     ]) {
-      expect(classifyFailure(error)).toBe('transport');
+      expect(failureKind(error)).toBe('transport');
     }
   });
   it('treats message trouble as data errors (dead-lettered at once)', () => {
@@ -28,7 +31,7 @@ describe('classifyFailure', () => {
       new MessageTooLargeError('big'),
       new UnroutableError('nowhere'),
     ]) {
-      expect(classifyFailure(error)).toBe('data');
+      expect(failureKind(error)).toBe('message');
     }
   });
 });
@@ -44,5 +47,16 @@ describe('nextRetryDelay', () => {
   });
   it('never retries when maxAttempts is 1', () => {
     expect(nextRetryDelay(1, { ...policy, maxAttempts: 1 })).toBeUndefined();
+  });
+});
+
+describe('backoffOptions', () => {
+  it('is the route retry config in backoff terms (ms, factor 2, half jitter)', () => {
+    expect(backoffOptions({ maxAttempts: 3, initialDelay: 200, maxDelay: 10_000 })).toEqual({
+      initialDelayMs: 200,
+      maxDelayMs: 10_000,
+      factor: 2,
+      jitter: 0.5,
+    });
   });
 });

@@ -1,40 +1,25 @@
-import { backoffDelay, isPolybusError } from '@polybus/core';
+import { type BackoffOptions, backoffDelay } from '@polybus/core/adapter-kit';
 
-/** How a failure is handled: `transport` is retried with backoff, `data` goes to the dead-letter at once. */
-export type FailureKind = 'transport' | 'data';
-
-/** Retry settings of a route (milliseconds). */
+/** Retry settings of a route (milliseconds), as the config's `retry` holds them. */
 export interface RetryPolicy {
   readonly maxAttempts: number;
   readonly initialDelay: number;
   readonly maxDelay: number;
 }
 
-const DATA_CODES = new Set([
-  'DATA_INVALID',
-  'MESSAGE_TOO_LARGE',
-  'ADDRESS_INVALID',
-  'UNROUTABLE',
-  'UNSUPPORTED',
-  'CONFIG_INVALID',
-]);
-
 /**
- * Classifies an error: codes that describe the message or its target (bad data, too large,
- * unroutable, invalid address) are `data`; everything else a broker or connection may recover from
- * is `transport` — a PolybusError with `retriable: true`, or any non-polybus error (unknown means
- * try again). A non-retriable error with any other code (e.g. `CLOSED`) is `transport` too: the
- * message is fine, the sink is not. Pure.
+ * The one path from a route's retry config to backoff options: every delay a route waits (a publish
+ * retry, a nack's redelivery delay, a resubscribe) is `backoffDelay(attempt, backoffOptions(retry))`.
+ * Exponential (factor 2) with half the delay jittered. Pure.
  */
-export function classifyFailure(error: unknown): FailureKind {
-  if (isPolybusError(error) && DATA_CODES.has(error.code)) return 'data';
-  return 'transport';
+export function backoffOptions(policy: RetryPolicy): BackoffOptions {
+  return { initialDelayMs: policy.initialDelay, maxDelayMs: policy.maxDelay, factor: 2, jitter: 0.5 };
 }
 
 /**
- * What to do after failed attempt number `attempt` (1-based) of a transport error: wait `delayMs`
- * and try again, or give up (`undefined`) once `maxAttempts` attempts were made. Exponential with
- * jitter (core `backoffDelay`). Pure but for `random`.
+ * What to do after failed attempt number `attempt` (1-based) of a transport error: wait the returned
+ * ms and try again, or give up (`undefined`) once `maxAttempts` attempts were made. Pure but for
+ * `random`.
  */
 export function nextRetryDelay(
   attempt: number,
@@ -42,9 +27,5 @@ export function nextRetryDelay(
   random: () => number = Math.random,
 ): number | undefined {
   if (attempt >= policy.maxAttempts) return undefined;
-  return backoffDelay(
-    attempt,
-    { initialDelayMs: policy.initialDelay, maxDelayMs: policy.maxDelay, factor: 2, jitter: 0.5 },
-    random,
-  );
+  return backoffDelay(attempt, backoffOptions(policy), random);
 }

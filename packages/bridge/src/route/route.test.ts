@@ -1,51 +1,10 @@
-import {
-  type Address,
-  AT_MOST_ONCE,
-  type Capabilities,
-  ConnectionError,
-  createMessage,
-  type HealthStatus,
-  MemoryTransport,
-  type Message,
-  silentLogger,
-  type Transport,
-} from '@polybus/core';
+import { ConnectionError, createMessage, MemoryTransport, silentLogger, type Transport } from '@polybus/core';
 import { deferred, uniqueName } from '@polybus/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RouteConfig, routeSchema } from '../config/schema.js';
 import { createMetrics } from '../metrics.js';
 import { createRoute, type Route } from './route.js';
-
-/** A sink whose publish outcome the test controls. */
-class FakeSink implements Transport {
-  readonly scheme = 'fake';
-  readonly capabilities: Capabilities = { ...AT_MOST_ONCE, maxMessageBytes: 1000 };
-  readonly published: Message[] = [];
-  pending = 0;
-  maxPending = 0;
-  calls = 0;
-  /** Called per publish; may delay or throw. */
-  behaviour: (messages: readonly Message[]) => Promise<void> = async () => undefined;
-  async connect(): Promise<void> {}
-  async publish(_address: Address, messages: readonly Message[]): Promise<void> {
-    this.calls++;
-    this.pending += messages.length;
-    this.maxPending = Math.max(this.maxPending, this.pending);
-    try {
-      await this.behaviour(messages);
-      this.published.push(...messages);
-    } finally {
-      this.pending -= messages.length;
-    }
-  }
-  async subscribe(): Promise<never> {
-    throw new ConnectionError('fake sink cannot subscribe');
-  }
-  health(): HealthStatus {
-    return { state: 'up' };
-  }
-  async close(): Promise<void> {}
-}
+import { FakeSink } from './test/fake-sink.js';
 
 const routes: Route[] = [];
 const sources: MemoryTransport[] = [];
@@ -230,5 +189,26 @@ describe('createRoute', () => {
     setTimeout(() => release.resolve(), 50);
     await stopped;
     expect(route.status()).toMatchObject({ state: 'stopped', inFlight: 0, counters: { acked: 3 } });
+  });
+
+  it('pause() drains and stops intake; resume() subscribes again and nothing is lost', async () => {
+    const out = new FakeSink();
+    const release = deferred();
+    out.behaviour = () => release.promise;
+    const { source, route } = await setup({ to: [{ connection: 'out', address: 'x' }] }, { out });
+    await send(source, ['a']);
+    await expect.poll(() => route.status().inFlight).toBe(1);
+    const paused = route.pause(5000);
+    setTimeout(() => release.resolve(), 50);
+    await paused;
+    expect(route.status()).toMatchObject({ state: 'paused', inFlight: 0, counters: { acked: 1 } });
+    out.behaviour = async () => undefined;
+    await source.publish('in', [createMessage({ id: 'while-paused', body: 'b' })]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(out.published.map((m) => m.id)).toEqual(['m0']);
+    await route.resume();
+    expect(route.status().state).toBe('running');
+    await expect.poll(() => out.published.map((m) => m.id)).toEqual(['m0', 'while-paused']);
+    expect(route.inputEnded()).toBe(false);
   });
 });

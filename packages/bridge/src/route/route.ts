@@ -1,46 +1,40 @@
 import {
-  type Address,
-  backoffDelay,
   ConfigError,
   capabilitiesOf,
+  cloudEventsBindingFor,
   type Delivery,
-  delay,
   describeAddress,
   type Logger,
   type Message,
-  MessageTooLargeError,
   redactText,
   type Subscription,
   type Transport,
 } from '@polybus/core';
+import { backoffDelay, delay } from '@polybus/core/adapter-kit';
 import { endpointAddress } from '../config/endpoint.js';
 import type { RouteConfig } from '../config/schema.js';
 import type { BridgeMetrics } from '../metrics.js';
-import { deadLetterMessage } from './dead-letter.js';
-import {
-  type CompiledExpression,
-  compileExpression,
-  type ExpressionContext,
-  expressionContext,
-  isTruthy,
-} from './expressions.js';
-import { classifyFailure, type FailureKind, nextRetryDelay } from './retry.js';
-import { SinkBatcher } from './sink-batcher.js';
-import { type CompiledTransform, compileTransform } from './transform.js';
+import { expressionLimitsOf } from './expression-limits.js';
+import { errorText, FailurePolicy } from './failure-policy.js';
+import type { LagSnapshot } from './lag-monitor.js';
+import { createLagMonitor, type LastMoved, lagStatus, lastMovedOf } from './lag-wiring.js';
+import { MessageFailure } from './message-failure.js';
+import { createPipeline } from './pipeline.js';
+import { RateLimiter } from './rate-limiter.js';
+import { backoffOptions } from './retry.js';
+import { createRouteDedupe } from './route-dedupe.js';
+import { createRouteLedger } from './route-ledger.js';
+import { type RouteCounters, RouteMetrics } from './route-metrics.js';
+import { RouteTracing } from './route-tracing.js';
+import { createSink, type Sink } from './sink.js';
+import { SinkPublisher } from './sink-publisher.js';
+import { startOption, startPosition } from './start-position.js';
+import { type Verdict, Verdicts } from './verdict.js';
+
+export type { RouteCounters } from './route-metrics.js';
 
 /** Lifecycle state of a route, as `/routes` and `/health/ready` report it. */
 export type RouteState = 'starting' | 'running' | 'paused' | 'failed' | 'stopping' | 'stopped';
-
-/** Counters of one route since the bridge started. */
-export interface RouteCounters {
-  received: number;
-  published: number;
-  filtered: number;
-  deadLettered: number;
-  nacked: number;
-  acked: number;
-  errors: number;
-}
 
 /** What `/routes` shows for one route. */
 export interface RouteStatus {
@@ -49,6 +43,14 @@ export interface RouteStatus {
   readonly detail?: string;
   readonly inFlight: number;
   readonly counters: Readonly<RouteCounters>;
+  /** Present (true) once a finite source (`stdio://`) reached its end and all it read is settled. */
+  readonly inputEnded?: true;
+  /** The source group's lag as the broker last reported it (absent where the broker reports none). */
+  readonly lag?: LagSnapshot;
+  /** True when the broker reports lag 0 and nothing is in flight (`isDrained`); absent without lag. */
+  readonly drained?: boolean;
+  /** The last message moved (acked after every sink confirmed). */
+  readonly lastMoved?: LastMoved;
 }
 
 /** What a route needs: its config, the connected transports by connection name, metrics and a logger. */
@@ -57,6 +59,11 @@ export interface RouteDependencies {
   readonly connections: ReadonlyMap<string, Transport>;
   readonly metrics: BridgeMetrics;
   readonly logger: Logger;
+  /**
+   * Whether the process traces (an OpenTelemetry SDK is registered): the route then records a
+   * consumer span per delivery, stage spans and producer spans. @defaultValue false (no wrapper at all)
+   */
+  readonly tracing?: boolean;
 }
 
 /** A running route. */
@@ -69,357 +76,257 @@ export interface Route {
    * rest stay unacked for the broker to redeliver. Safe to call twice; never rejects.
    */
   stop(timeoutMs: number): Promise<void>;
+  /**
+   * Stops intake without stopping the route: closes the subscription after its in-flight messages
+   * were settled (up to `timeoutMs`; the rest stay unacked for the broker to redeliver), state
+   * `paused`. Resolves once drained. A no-op when paused or stopping; safe to call twice.
+   */
+  pause(timeoutMs: number): Promise<void>;
+  /**
+   * Subscribes again after {@link Route.pause} (retrying with the route's backoff if the source
+   * refuses). Resolves once subscribed, or at once when not paused. Never rejects.
+   */
+  resume(): Promise<void>;
+  /**
+   * True once the source reported the end of its input (a `stdio://` source at EOF) and every
+   * message it delivered is settled. Always false for sources that never end.
+   */
+  inputEnded(): boolean;
   status(): RouteStatus;
 }
 
-interface Sink {
-  readonly label: string;
-  readonly connection: string;
-  readonly transport: Transport;
-  readonly address: Address;
-  readonly batcher: SinkBatcher;
-  readonly when: CompiledExpression | undefined;
-  /** The sink's `maxMessageBytes`, read once on first publish (parsing an address per message is costly). */
-  maxMessageBytes: number | undefined;
-  /** Messages this sink confirmed (as a route sink; dead-letters count in `deadLettered`). */
-  published: number;
+/** A subscription whose input can end (`stdio://` at EOF): `inputEnded` once every line it read is settled. */
+export interface FiniteSubscription extends Subscription {
+  readonly inputEnded: boolean;
 }
 
-/** A failure that decides the fate of a message. */
-class MessageFailure {
-  constructor(
-    readonly error: unknown,
-    readonly kind: FailureKind,
-    readonly stage: string,
-    readonly attempts: number,
-  ) {}
+/** Whether `subscription` is a {@link FiniteSubscription}. */
+export function isFiniteSubscription(subscription: Subscription): subscription is FiniteSubscription {
+  return typeof (subscription as Partial<FiniteSubscription>).inputEnded === 'boolean';
 }
 
-/** A failed publish as a {@link MessageFailure} (publishWithRetry throws those; anything else is wrapped). */
+/** A failed publish as a {@link MessageFailure} (the publisher throws those; anything else is a bug). */
 function asPublishFailure(error: unknown): MessageFailure {
-  return error instanceof MessageFailure
-    ? error
-    : new MessageFailure(error, classifyFailure(error), 'publish', 1);
-}
-
-function makeSink(
-  connections: ReadonlyMap<string, Transport>,
-  endpoint: RouteConfig['to'][number] | NonNullable<RouteConfig['deadLetter']>,
-): Sink {
-  const transport = connections.get(endpoint.connection);
-  if (!transport) throw new ConfigError(`unknown connection ${endpoint.connection}`);
-  const address = endpointAddress(endpoint);
-  const when =
-    'when' in endpoint && typeof endpoint.when === 'string' ? compileExpression(endpoint.when) : undefined;
-  return {
-    label: `${endpoint.connection}/${describeAddress(address)}`,
-    connection: endpoint.connection,
-    transport,
-    address,
-    batcher: new SinkBatcher(transport, address),
-    when,
-    maxMessageBytes: undefined,
-    published: 0,
-  };
+  return error instanceof MessageFailure ? error : new MessageFailure(error, 'transport', 'publish', 1);
 }
 
 /**
  * Creates a route: `from -> filter -> transform -> to[] (when)` with retry and dead-letter, acking
  * the source only after every selected sink confirmed. Compiles every expression once; does no I/O
  * until {@link Route.start}.
+ *
+ * The jobs live in their own modules: the pipeline (filter, transform, `when`), the sink publisher
+ * (size check, waiting on a reconnecting sink, retry), the failure policy (dead-letter or nack) and
+ * the route metrics. Each returns what should happen; `settle` below is the one place that acks or
+ * nacks a source delivery.
  */
 export function createRoute(deps: RouteDependencies): Route {
-  const { config, connections, metrics, logger } = deps;
+  const { config, connections, logger } = deps;
   const name = config.name;
   const source = connections.get(config.from.connection);
   if (!source) throw new ConfigError(`route ${name}: unknown connection ${config.from.connection}`);
   const sourceAddress = endpointAddress(config.from);
   const sourceLabel = `${config.from.connection}/${describeAddress(sourceAddress)}`;
-  const sinks = config.to.map((endpoint) => makeSink(connections, endpoint));
-  const deadLetter = config.deadLetter ? makeSink(connections, config.deadLetter) : undefined;
-  const filter = config.filter === undefined ? undefined : compileExpression(config.filter);
-  const transform: CompiledTransform | undefined = config.transform
-    ? compileTransform(config.transform)
-    : undefined;
-  const anyWhen = sinks.some((s) => s.when);
-  const needsContext = filter !== undefined || transform !== undefined || anyWhen;
-  const needsBody = Boolean(
-    filter?.needsBody || transform?.needsBody || sinks.some((s) => s.when?.needsBody),
-  );
-  const whenNeedsBody = sinks.some((s) => s.when?.needsBody);
+  const sourceBinding = cloudEventsBindingFor(source.scheme);
+  const sourceMode = config.from.cloudEvents === 'off' ? undefined : config.from.cloudEvents;
+  const tracing = deps.tracing ? new RouteTracing(name, source.scheme, sourceAddress) : undefined;
+  const limits = expressionLimitsOf(config.limits);
+  const sinks = config.to.map((endpoint, i) => createSink(connections, endpoint, i, sourceBinding, limits));
+  const pipeline = createPipeline({
+    filter: config.filter,
+    transform: config.transform,
+    targets: sinks,
+    cloudEvents:
+      sourceMode === undefined
+        ? { binding: sourceBinding }
+        : { binding: sourceBinding, required: sourceMode },
+    tracer: tracing,
+    limits,
+  });
   const involved = new Set([
     config.from.connection,
     ...config.to.map((t) => t.connection),
     ...(config.deadLetter ? [config.deadLetter.connection] : []),
   ]);
-  const counters: RouteCounters = {
-    received: 0,
-    published: 0,
-    filtered: 0,
-    deadLettered: 0,
-    nacked: 0,
-    acked: 0,
-    errors: 0,
-  };
-  // prom-client hashes the labels on every update, bound child or not: the hot path counts in plain
-  // numbers (counters, sink.published, inFlight) and the metrics catch up whenever they are read.
-  const duration = metrics.duration.labels(name);
-  const routeMetrics = {
-    received: metrics.received.labels(name),
-    filtered: metrics.filtered.labels(name),
-    deadLettered: metrics.deadLettered.labels(name),
-    inflight: metrics.inflight.labels(name),
-    published: new Map(sinks.map((sink) => [sink, metrics.published.labels(name, sink.label)])),
-  };
-  const reported = { received: 0, filtered: 0, deadLettered: 0, published: new Map<Sink, number>() };
-  metrics.onCollect(() => {
-    // Only what changed, as the per-message updates did: a series appears with its first message.
-    const catchUp = (counter: { inc(value: number): void }, now: number, before: number): number => {
-      if (now > before) counter.inc(now - before);
-      return now;
-    };
-    reported.received = catchUp(routeMetrics.received, counters.received, reported.received);
-    reported.filtered = catchUp(routeMetrics.filtered, counters.filtered, reported.filtered);
-    reported.deadLettered = catchUp(routeMetrics.deadLettered, counters.deadLettered, reported.deadLettered);
-    for (const [sink, child] of routeMetrics.published)
-      reported.published.set(sink, catchUp(child, sink.published, reported.published.get(sink) ?? 0));
-    if (counters.received > 0) routeMetrics.inflight.set(inFlight);
-  });
+  const metrics = new RouteMetrics(
+    deps.metrics,
+    name,
+    sinks.map((s) => s.label),
+  );
   const abort = new AbortController();
+  const publisher = new SinkPublisher({
+    route: name,
+    retry: config.retry,
+    signal: abort.signal,
+    logger,
+    tracing,
+  });
+  const policy = new FailurePolicy({
+    route: name,
+    sourceLabel,
+    deadLetter: config.deadLetter ? createSink(connections, config.deadLetter, -1) : undefined,
+    publisher,
+    retry: config.retry,
+    sourceNackDelay: () => capabilitiesOf(source, sourceAddress).nackDelay,
+    signal: abort.signal,
+    metrics,
+    logger,
+  });
+  const limiter = config.rateLimit ? new RateLimiter(config.rateLimit) : undefined;
+  const lag = createLagMonitor(source, sourceAddress, config, deps.metrics, logger);
+  const ledger = createRouteLedger(config, logger, () => metrics.error('ledger'));
+  const firstSink = config.to[0];
+  const dedupe = createRouteDedupe(
+    config,
+    firstSink && connections.has(firstSink.connection)
+      ? { transport: connections.get(firstSink.connection) as Transport, address: endpointAddress(firstSink) }
+      : undefined,
+    logger,
+  );
+  /**
+   * The last delivery moved and when (epoch ms): kept as they are per message and turned into a
+   * {@link LastMoved} only when `status()` asks (building it per message cost 1-2% of a busy bridge).
+   */
+  let lastMoved: { delivery: Delivery; at: number } | undefined;
   let subscription: Subscription | undefined;
   let state: RouteState = 'starting';
   let detail: string | undefined;
-  let inFlight = 0;
   let stopping: Promise<void> | undefined;
+  /** Set while paused by an operator: intake closed on purpose, no resubscribe. */
+  let paused = false;
 
-  const countError = (stage: string): void => {
-    counters.errors++;
-    metrics.errors.inc({ route: name, stage });
-  };
-
-  /** Waits while a connection is reconnecting (the route pauses instead of burning retry attempts). */
-  const waitWhileReconnecting = async (transport: Transport): Promise<void> => {
-    while (!abort.signal.aborted && transport.health().state === 'connecting') await delay(100, abort.signal);
-  };
-
-  /** Publishes to one sink with retry; resolves with the attempts used or throws a MessageFailure. */
-  const publishWithRetry = async (sink: Sink, message: Message, stage: string): Promise<number> => {
-    sink.maxMessageBytes ??= capabilitiesOf(sink.transport, sink.address).maxMessageBytes;
-    const max = sink.maxMessageBytes;
-    if (message.body.byteLength > max) {
-      throw new MessageFailure(
-        new MessageTooLargeError(
-          `message ${message.id} is ${message.body.byteLength} bytes; ${sink.label} accepts at most ${max}`,
-        ),
-        'data',
-        stage,
-        1,
-      );
-    }
-    for (let attempt = 1; ; attempt++) {
-      // Checked here first: awaiting the helper costs a promise per message even when the sink is up.
-      if (sink.transport.health().state === 'connecting') await waitWhileReconnecting(sink.transport);
+  /**
+   * Publishes to every selected sink; resolves with the failure that decides the message's fate
+   * (a transport failure over a message fault: retrying may still deliver it), or none.
+   * A sink's publish is counted once the message is done with every sink.
+   */
+  const publishAll = async (
+    selected: readonly Sink[],
+    message: Message,
+  ): Promise<MessageFailure | undefined> => {
+    if (selected.length === 1) {
+      // One sink (the common case): no allSettled array and result objects per message.
+      const sink = selected[0] as Sink;
       try {
-        await sink.batcher.publish(message);
-        return attempt;
+        await publisher.publish(sink, message, 'publish');
       } catch (error) {
-        const kind = classifyFailure(error);
-        if (kind === 'data') throw new MessageFailure(error, 'data', stage, attempt);
-        const wait = nextRetryDelay(attempt, config.retry);
-        if (wait === undefined || abort.signal.aborted)
-          throw new MessageFailure(error, 'transport', stage, attempt);
-        logger.warn(
-          {
-            route: name,
-            sink: sink.label,
-            attempt,
-            retryInMs: wait,
-            err: redactText(error instanceof Error ? error.message : String(error)),
-          },
-          'publish failed, retrying',
-        );
-        await delay(wait, abort.signal);
-        if (abort.signal.aborted) throw new MessageFailure(error, 'transport', stage, attempt);
+        return asPublishFailure(error);
       }
+      metrics.published(sink.index);
+      return undefined;
     }
-  };
-
-  const settleFailure = async (delivery: Delivery, failure: MessageFailure): Promise<boolean> => {
-    const reason = failure.error instanceof Error ? failure.error.message : String(failure.error);
-    countError(failure.stage);
-    if (deadLetter && !abort.signal.aborted) {
-      const letter = deadLetterMessage(delivery.message, {
-        route: name,
-        source: sourceLabel,
-        attempts: failure.attempts,
-        error: failure.error,
-      });
-      try {
-        await publishWithRetry(deadLetter, letter, 'dead-letter');
-        counters.deadLettered++;
-        logger.warn(
-          {
-            route: name,
-            messageId: delivery.message.id,
-            kind: failure.kind,
-            stage: failure.stage,
-            attempts: failure.attempts,
-            err: redactText(reason),
-          },
-          'message dead-lettered',
-        );
-        return true;
-      } catch (dlqFailure) {
-        countError('dead-letter');
-        const why = dlqFailure instanceof MessageFailure ? dlqFailure.error : dlqFailure;
-        logger.error(
-          {
-            route: name,
-            messageId: delivery.message.id,
-            err: redactText(why instanceof Error ? why.message : String(why)),
-          },
-          'dead-letter publish failed; message nacked back to its source',
-        );
+    const results = await Promise.allSettled(selected.map((s) => publisher.publish(s, message, 'publish')));
+    let failure: MessageFailure | undefined;
+    results.forEach((result, i) => {
+      if (result.status === 'fulfilled') metrics.published((selected[i] as Sink).index);
+      else {
+        const reason = asPublishFailure(result.reason);
+        if (!failure || (reason.kind === 'transport' && failure.kind === 'message')) failure = reason;
       }
-    } else {
-      logger.warn(
-        {
-          route: name,
-          messageId: delivery.message.id,
-          kind: failure.kind,
-          stage: failure.stage,
-          attempts: failure.attempts,
-          err: redactText(reason),
-        },
-        'message could not be delivered; nacked back to its source',
-      );
-    }
-    counters.nacked++;
-    const canDelay = capabilitiesOf(source, sourceAddress).nackDelay;
-    const delayMs = canDelay
-      ? backoffDelay(delivery.attempt, {
-          initialDelayMs: config.retry.initialDelay,
-          maxDelayMs: config.retry.maxDelay,
-        })
-      : 0;
-    await delivery.nack(canDelay ? { requeue: true, delayMs } : { requeue: true }).catch((error: unknown) => {
-      countError('nack');
-      logger.warn({ route: name, err: String(error) }, 'nack failed');
     });
-    return false;
+    return failure;
   };
 
-  const processDelivery = async (delivery: Delivery): Promise<'acked' | 'nacked' | 'left'> => {
-    const message = delivery.message;
-    let stage = 'decode';
+  /** What to do with a delivery: runs the pipeline, publishes, applies the failure policy. Settles nothing. */
+  const decide = async (delivery: Delivery): Promise<Verdict> => {
+    if (pipeline.forwardsAll) {
+      const failure = await publishAll(sinks, delivery.message);
+      return failure ? policy.decide(delivery, failure) : Verdicts.published;
+    }
+    const step = await pipeline.run(delivery.message);
+    if (step.verdict === 'filtered') return Verdicts.filtered;
+    const failure = step.verdict === 'failed' ? step.failure : await publishAll(step.targets, step.message);
+    return failure ? policy.decide(delivery, failure) : Verdicts.published;
+  };
+
+  /** The one place that acks or nacks a source delivery. Never rejects. */
+  const settle = async (delivery: Delivery, verdict: Verdict, started: number): Promise<void> => {
+    if (verdict.action === 'leave') return;
+    if (verdict.action === 'nack') {
+      metrics.nacked();
+      const options =
+        verdict.delayMs === undefined ? { requeue: true } : { requeue: true, delayMs: verdict.delayMs };
+      await delivery.nack(options).catch((error: unknown) => {
+        metrics.error('nack');
+        logger.warn({ route: name, err: String(error) }, 'nack failed');
+      });
+      return;
+    }
+    if (verdict.outcome === 'filtered') metrics.filtered();
+    else if (verdict.outcome === 'dead-lettered') metrics.deadLettered();
+    else if (verdict.outcome === 'duplicate') deps.metrics.duplicatesDropped.inc({ route: name });
+    if (ledger && verdict.outcome === 'published') await ledger.record(delivery);
     try {
-      let context: ExpressionContext | undefined = needsContext
-        ? expressionContext(message, needsBody)
-        : undefined;
-      if (filter && context) {
-        stage = 'filter';
-        if (!isTruthy(await filter.evaluate(context))) {
-          counters.filtered++;
-          return 'acked';
+      await delivery.ack();
+      metrics.acked((performance.now() - started) / 1000);
+      if (verdict.outcome === 'published') {
+        if (lastMoved === undefined) lastMoved = { delivery, at: Date.now() };
+        else {
+          lastMoved.delivery = delivery;
+          lastMoved.at = Date.now();
         }
       }
-      let out = message;
-      if (transform && context) {
-        stage = 'transform';
-        out = await transform.apply(message, context);
-        if (anyWhen && out !== message) context = expressionContext(out, whenNeedsBody);
-      }
-      stage = 'when';
-      let selected = sinks;
-      if (anyWhen && context) {
-        const ctx = context;
-        const verdicts = await Promise.all(
-          sinks.map(async (s) => (s.when ? isTruthy(await s.when.evaluate(ctx)) : true)),
-        );
-        selected = sinks.filter((_s, i) => verdicts[i]);
-      }
-      if (selected.length === 0) {
-        counters.filtered++;
-        return 'acked';
-      }
-      stage = 'publish';
-      let failure: MessageFailure | undefined;
-      if (selected.length === 1) {
-        // One sink (the common case): no allSettled array and result objects per message.
-        const sink = selected[0] as Sink;
-        try {
-          await publishWithRetry(sink, out, 'publish');
-          counters.published++;
-          sink.published++;
-        } catch (error) {
-          failure = asPublishFailure(error);
-        }
-      } else {
-        const results = await Promise.allSettled(selected.map((s) => publishWithRetry(s, out, 'publish')));
-        results.forEach((result, i) => {
-          const sink = selected[i] as Sink;
-          if (result.status === 'fulfilled') {
-            counters.published++;
-            sink.published++;
-          } else {
-            const reason = asPublishFailure(result.reason);
-            if (!failure || (reason.kind === 'transport' && failure.kind === 'data')) failure = reason;
-          }
-        });
-      }
-      if (!failure) return 'acked';
-      if (abort.signal.aborted && failure.kind === 'transport') return 'left';
-      return (await settleFailure(delivery, failure)) ? 'acked' : 'nacked';
     } catch (error) {
-      const failure =
-        error instanceof MessageFailure ? error : new MessageFailure(error, classifyFailure(error), stage, 1);
-      if (failure.kind === 'transport' && abort.signal.aborted) return 'left';
-      // An expression or decode error is about the data: never retried.
-      const asData = new MessageFailure(
-        failure.error,
-        stage === 'publish' ? failure.kind : 'data',
-        failure.stage,
-        failure.attempts,
+      metrics.error('ack');
+      logger.warn(
+        { route: name, messageId: delivery.message.id, err: redactText(String(error)) },
+        'ack failed; the source will redeliver',
       );
-      return (await settleFailure(delivery, asData)) ? 'acked' : 'nacked';
     }
   };
 
   const handle = async (delivery: Delivery): Promise<void> => {
+    if (limiter) {
+      const wait = limiter.delayFor(delivery.message.body.byteLength);
+      if (wait > 0) await delay(wait, abort.signal);
+    }
     const started = performance.now();
-    counters.received++;
-    inFlight++;
+    metrics.received();
+    // With dedupe: a copy of an id moved within the window is acked without publishing.
+    const id = delivery.message.id;
+    let admitted = false;
+    let verdict: Verdict = Verdicts.nack;
     try {
-      const outcome = await processDelivery(delivery);
-      if (outcome === 'acked') {
+      if (dedupe) admitted = await dedupe.admit(id);
+      if (dedupe && !admitted) verdict = Verdicts.duplicate;
+      else {
         try {
-          await delivery.ack();
-          counters.acked++;
-          duration.observe((performance.now() - started) / 1000);
+          verdict = await decide(delivery);
         } catch (error) {
-          countError('ack');
-          logger.warn(
-            { route: name, messageId: delivery.message.id, err: redactText(String(error)) },
-            'ack failed; the source will redeliver',
-          );
+          // Not expected (every step returns its failures): give the message back rather than lose it.
+          logger.error({ route: name, err: errorText(error) }, 'route failed to decide; nacking');
+          verdict = Verdicts.nack;
         }
       }
+      await settle(delivery, verdict, started);
     } finally {
-      inFlight--;
+      if (admitted) dedupe?.finish(id, verdict.action === 'ack' && verdict.outcome === 'published');
+      metrics.done();
     }
   };
 
+  /** The source's handler: `handle`, inside a consumer span per delivery when the process traces. */
+  const traced = tracing ? tracing.wrapSource(sourceAddress, handle) : handle;
+
   const subscribe = async (): Promise<void> => {
-    subscription = await source.subscribe(sourceAddress, handle, {
+    const opened = await source.subscribe(sourceAddress, traced, {
       maxInFlight: config.maxInFlight,
       ...(config.from.group === undefined ? {} : { group: config.from.group }),
-      ...(config.from.startFrom === undefined ? {} : { from: config.from.startFrom }),
+      ...startOption(
+        startPosition(config.from.startFrom, config.from.group, capabilitiesOf(source, sourceAddress)),
+      ),
     });
+    if (paused || stopping) {
+      // Paused or stopped while subscribing: this subscription is not wanted any more.
+      await opened.close({ timeoutMs: 1000 });
+      return;
+    }
+    subscription = opened;
     state = 'running';
     detail = undefined;
     const current = subscription;
     void current.closed.then((error) => {
-      if (stopping || subscription !== current) return;
+      if (stopping || paused || subscription !== current) return;
       state = 'failed';
       detail = error ? redactText(error.message) : 'subscription ended';
       logger.error({ route: name, err: detail }, 'route subscription ended; resubscribing');
@@ -427,16 +334,19 @@ export function createRoute(deps: RouteDependencies): Route {
     });
   };
 
+  const sourceEnded = (): boolean =>
+    subscription !== undefined && isFiniteSubscription(subscription) && subscription.inputEnded;
+
   const resubscribe = async (): Promise<void> => {
-    for (let attempt = 1; !stopping; attempt++) {
-      await delay(backoffDelay(attempt, { initialDelayMs: 500, maxDelayMs: 30_000 }), abort.signal);
-      if (stopping) return;
+    for (let attempt = 1; !stopping && !paused; attempt++) {
+      await delay(backoffDelay(attempt, backoffOptions(config.retry)), abort.signal);
+      if (stopping || paused) return;
       try {
         await subscribe();
         logger.info({ route: name }, 'route resubscribed');
         return;
       } catch (error) {
-        detail = redactText(error instanceof Error ? error.message : String(error));
+        detail = errorText(error);
         logger.warn({ route: name, attempt, err: detail }, 'resubscribe failed');
       }
     }
@@ -447,17 +357,21 @@ export function createRoute(deps: RouteDependencies): Route {
     async start() {
       state = 'starting';
       try {
+        await ledger?.open();
+        await dedupe?.seed();
         await subscribe();
       } catch (error) {
         state = 'failed';
-        detail = redactText(error instanceof Error ? error.message : String(error));
+        detail = errorText(error);
         throw error;
       }
       logger.info({ route: name, from: sourceLabel, to: sinks.map((s) => s.label) }, 'route started');
+      lag?.start();
     },
     stop(timeoutMs) {
       stopping ??= (async () => {
         state = 'stopping';
+        lag?.stop();
         // After the shutdown timeout, retries stop waiting: their messages stay unacked for redelivery.
         const timer = setTimeout(() => abort.abort(), timeoutMs);
         try {
@@ -467,10 +381,35 @@ export function createRoute(deps: RouteDependencies): Route {
         }
         clearTimeout(timer);
         abort.abort();
+        await ledger?.close();
         state = 'stopped';
       })();
       return stopping;
     },
+    async pause(timeoutMs) {
+      if (stopping || paused) return;
+      paused = true;
+      state = 'paused';
+      detail = 'paused by an operator';
+      const current = subscription;
+      subscription = undefined;
+      await current?.close({ timeoutMs });
+      logger.info({ route: name }, 'route paused');
+    },
+    async resume() {
+      if (stopping || !paused) return;
+      paused = false;
+      try {
+        await subscribe();
+        logger.info({ route: name }, 'route resumed');
+      } catch (error) {
+        state = 'failed';
+        detail = errorText(error);
+        logger.warn({ route: name, err: detail }, 'resume failed; retrying');
+        await resubscribe();
+      }
+    },
+    inputEnded: sourceEnded,
     status() {
       let current = state;
       let why = detail;
@@ -488,8 +427,11 @@ export function createRoute(deps: RouteDependencies): Route {
         name,
         state: current,
         ...(why === undefined ? {} : { detail: why }),
-        inFlight,
-        counters: { ...counters },
+        inFlight: metrics.inFlight,
+        counters: metrics.snapshot(),
+        ...(sourceEnded() ? { inputEnded: true as const } : {}),
+        ...lagStatus(lag, metrics.inFlight),
+        ...(lastMoved === undefined ? {} : { lastMoved: lastMovedOf(lastMoved.delivery, lastMoved.at) }),
       };
     },
   };

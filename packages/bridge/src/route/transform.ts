@@ -1,10 +1,13 @@
 import { CanonicalHeaders, DataError, type Message } from '@polybus/core';
 import { encodeJsonBody } from './body-codec.js';
+import type { ExpressionLimits } from './expression-limits.js';
 import { type CompiledExpression, compileExpression, type ExpressionContext } from './expressions.js';
 
 /** A compiled `transform` block. */
 export interface CompiledTransform {
   readonly needsBody: boolean;
+  /** True when an expression may read `ce`. */
+  readonly needsCloudEvent: boolean;
   /** Applies the transform; rejects with {@link DataError} (a data error: dead-letter at once). */
   apply(message: Message, context: ExpressionContext): Promise<Message>;
 }
@@ -21,12 +24,12 @@ export interface TransformSpec {
  * re-encoded as JSON with `content-type: application/json`; each `headers` entry sets (or, when it
  * yields nothing, removes) one header; `key` replaces the key. Throws on a syntax error.
  */
-export function compileTransform(spec: TransformSpec): CompiledTransform {
-  const body = spec.body === undefined ? undefined : compileExpression(spec.body);
+export function compileTransform(spec: TransformSpec, limits?: ExpressionLimits): CompiledTransform {
+  const body = spec.body === undefined ? undefined : compileExpression(spec.body, limits);
   const headerExpressions = Object.entries(spec.headers ?? {}).map(
-    ([name, source]) => [name, compileExpression(source)] as const,
+    ([name, source]) => [name, compileExpression(source, limits)] as const,
   );
-  const key = spec.key === undefined ? undefined : compileExpression(spec.key);
+  const key = spec.key === undefined ? undefined : compileExpression(spec.key, limits);
   const all: CompiledExpression[] = [
     ...(body ? [body] : []),
     ...headerExpressions.map(([, e]) => e),
@@ -34,6 +37,7 @@ export function compileTransform(spec: TransformSpec): CompiledTransform {
   ];
   return {
     needsBody: all.some((e) => e.needsBody),
+    needsCloudEvent: all.some((e) => e.needsCloudEvent),
     async apply(message, context) {
       // Built here rather than through createMessage, which would copy and check the headers again:
       // they are the source message's strings plus the strings set below.
@@ -54,10 +58,7 @@ export function compileTransform(spec: TransformSpec): CompiledTransform {
         if (value === undefined || value === null) outKey = undefined;
         else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
           outKey = String(value);
-        else
-          throw new DataError(
-            `transform key ${JSON.stringify(key.source)} must yield a string, got ${typeof value}`,
-          );
+        else throw new DataError(`transform key must yield a string, got ${typeof value}`);
       }
       const out: Message =
         outKey === undefined

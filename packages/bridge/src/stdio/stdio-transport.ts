@@ -7,16 +7,15 @@ import {
   ClosedError,
   type CloseOptions,
   type DeliveryHandler,
-  DeliveryTracker,
   type HealthStatus,
   type Logger,
   type Message,
-  once,
   type SubscribeOptions,
   type Subscription,
   type Transport,
   UnsupportedError,
 } from '@polybus/core';
+import { DeliveryTracker, once, SubscriptionLifecycle } from '@polybus/core/adapter-kit';
 import { decodeLine, encodeLine, type StdioFormat } from './stdio-codec.js';
 
 /** Options of a `stdio://` connection. */
@@ -112,11 +111,8 @@ class StdioSubscription implements Subscription {
   readonly #tracker: DeliveryTracker;
   readonly #lines: Interface;
   readonly #pending: Array<{ message: Message; attempt: number }> = [];
+  readonly #lifecycle: SubscriptionLifecycle;
   #ended = false;
-  #resolveClosed!: (value: Error | undefined) => void;
-  readonly closed = new Promise<Error | undefined>((resolve) => {
-    this.#resolveClosed = resolve;
-  });
 
   constructor(
     private readonly address: Address,
@@ -138,10 +134,31 @@ class StdioSubscription implements Subscription {
     this.#lines.on('close', () => {
       this.#ended = true;
     });
+    this.#lifecycle = new SubscriptionLifecycle(this.#tracker, {
+      stopIntake: () => {
+        this.#lines.pause();
+        this.#pending.length = 0;
+      },
+      release: () => {
+        this.#lines.removeAllListeners('line');
+        this.#lines.close();
+        this.onClosed();
+      },
+    });
+  }
+
+  /** Resolves (with `undefined`) once `close()` finished. */
+  get closed(): Promise<Error | undefined> {
+    return this.#lifecycle.closed;
   }
 
   get inFlight(): number {
     return this.#tracker.inFlight;
+  }
+
+  /** True once the input reached its end and every line read from it was settled (acked). */
+  get inputEnded(): boolean {
+    return this.#ended && this.#pending.length === 0 && this.#tracker.inFlight === 0;
   }
 
   #onLine(line: string): void {
@@ -186,13 +203,6 @@ class StdioSubscription implements Subscription {
     else this.#lines.resume();
   }
 
-  readonly close = once(async (options: CloseOptions = {}) => {
-    this.#lines.pause();
-    this.#pending.length = 0;
-    await this.#tracker.drain(options.timeoutMs ?? 30_000);
-    this.#lines.removeAllListeners('line');
-    this.#lines.close();
-    this.onClosed();
-    this.#resolveClosed(undefined);
-  });
+  /** Stops reading, drops lines not yet handed out, waits for in-flight lines (see {@link Subscription.close}). */
+  readonly close = (options?: CloseOptions): Promise<void> => this.#lifecycle.close(options);
 }

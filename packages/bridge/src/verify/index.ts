@@ -1,0 +1,11 @@
+export { DigestTable } from './digest-table.js';
+export type { Fingerprint, HeaderFilter } from './fingerprint.js';
+export { bodyHash, defaultHeaderFilter, fingerprintOf, headersHash } from './fingerprint.js';
+export type { LedgerWriterOptions } from './ledger.js';
+export { LEDGER_VERSION, LedgerWriter, readLedger } from './ledger.js';
+export type { ComparisonOptions } from './stream-comparison.js';
+export { StreamComparison } from './stream-comparison.js';
+export type { FaultCounts, FaultKind, FaultSample, KeyFaults, VerifyReport } from './verify-report.js';
+export { FAULT_KINDS } from './verify-report.js';
+export type { VerifyItem, VerifyOptions, VerifySource } from './verify-streams.js';
+export { toFingerprint, verifyStreams } from './verify-streams.js';
