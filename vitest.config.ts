@@ -6,7 +6,8 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 /** Workspace packages resolve to their TypeScript sources, so tests never need a build. */
 const alias = [
   { find: /^@polybus\/core\/testing$/, replacement: `${root}packages/core/src/testing/index.ts` },
-  { find: /^@polybus\/(core|adapter-[a-z]+|bridge)$/, replacement: `${root}packages/$1/src/index.ts` },
+  { find: /^@polybus\/core\/adapter-kit$/, replacement: `${root}packages/core/src/adapter-kit/index.ts` },
+  { find: /^@polybus\/(core|adapter-[a-z0-9]+|bridge)$/, replacement: `${root}packages/$1/src/index.ts` },
 ];
 
 const pkg = (name: string) => ({
@@ -31,6 +32,10 @@ export default defineConfig({
       pkg('adapter-kafka'),
       pkg('adapter-redis'),
       pkg('adapter-nats'),
+      pkg('adapter-zeromq'),
+      pkg('adapter-amqp1'),
+      pkg('adapter-rocketmq'),
+      pkg('adapter-mqtt'),
       pkg('bridge'),
       {
         extends: true,

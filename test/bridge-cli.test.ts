@@ -14,19 +14,66 @@ routes:
 `;
 
 describe('polybus validate', () => {
-  it.each(readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.yaml')))(
-    'accepts examples/%s',
-    async (file) => {
-      const result = await runCli(['validate', '-c', join('examples', file)]);
-      expect(result.stderr).toBe('');
-      expect(result.code).toBe(0);
-      expect(result.stdout).toContain('valid');
-    },
-  );
+  it.each(
+    readdirSync(join(ROOT, 'examples')).filter(
+      (f) => f.endsWith('.yaml') && !f.endsWith('.polybus-test.yaml'),
+    ),
+  )('accepts examples/%s', async (file) => {
+    const result = await runCli(['validate', '-c', join('examples', file)]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('valid');
+  });
 
   it('exits 0 on a valid config', async () => {
     const result = await runCli(['validate', '-c', writeConfig(VALID)]);
     expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+  });
+
+  it('warns on stderr, exit 0, about at-most-once sources and sinks (zeromq, core NATS, Redis Pub/Sub)', async () => {
+    const file = writeConfig(`connections:
+  z: zmq+tcp://127.0.0.1:39999
+  n: nats://127.0.0.1:4222
+  r: redis://127.0.0.1:6379
+  k: kafka://127.0.0.1:9092
+routes:
+  - name: from-zmq
+    from: { connection: z }
+    to:
+      - { connection: k, topic: durable }
+  - name: to-pubsub
+    from: { connection: k, topic: in, group: g }
+    to:
+      - { connection: n, subject: core.subject, core: true }
+      - { connection: n, subject: js.subject }
+      - { connection: r, channel: events }
+      - { connection: r, stream: kept }
+`);
+    const result = await runCli(['validate', '-c', file]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('valid');
+    const warnings = result.stderr.split('\n').filter((l) => l.includes('warning:'));
+    expect(warnings, result.stderr).toHaveLength(3);
+    expect(warnings[0]).toMatch(/routes\[0\]\.from: route "from-zmq" reads from an at-most-once source/);
+    expect(warnings[0]).toContain('`startFrom: earliest` is refused');
+    expect(warnings[1]).toMatch(/routes\[1\]\.to\[0\]: .*at-most-once sink \(connection "n"\)/);
+    expect(warnings[2]).toMatch(/routes\[1\]\.to\[2\]: .*at-most-once sink \(connection "r"\)/);
+  });
+
+  it('refuses startFrom: earliest on a source that cannot replay (exit 2)', async () => {
+    const file = writeConfig(`connections:
+  z: zmq+tcp://127.0.0.1:39998
+  a: memory://x
+routes:
+  - name: r
+    from: { connection: z, startFrom: earliest }
+    to:
+      - { connection: a, topic: t }
+`);
+    const result = await runCli(['validate', '-c', file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('cannot replay from the earliest message');
   });
 
   it('exits 2 naming file, line and path of a missing sink address key', async () => {
@@ -113,6 +160,36 @@ routes: [{ name: r, from: { connection: a, queue: q }, to: [{ connection: a }] }
     const result = await runCli(['run', '-c', file]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('routes[0].to[0]');
+  });
+
+  it('logs, with their codes, the same warnings validate prints, then runs', async () => {
+    const file = writeConfig(`http: { enabled: false }
+connections:
+  io: stdio://
+  z: zmq+tcp://127.0.0.1:0
+routes:
+  - name: out
+    from: { connection: io }
+    to:
+      - { connection: z, topic: t }
+`);
+    const validated = await runCli(['validate', '-c', file]);
+    const printed = validated.stderr
+      .split('\n')
+      .filter((l) => l.includes(': warning: '))
+      .map((l) => l.slice(l.indexOf(': warning: ') + ': warning: '.length));
+    expect(printed).toHaveLength(1);
+    const ran = await runCli(['run', '-c', file], { input: 'one\n' });
+    expect(ran.code, ran.stderr).toBe(0);
+    const logged = ran.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: number; code?: string; path?: string; msg: string })
+      .filter((entry) => entry.code !== undefined);
+    expect(logged.map((e) => [e.level, e.code, e.path])).toEqual([
+      [40, 'AT_MOST_ONCE_SINK', 'routes[0].to[0]'],
+    ]);
+    expect(logged.map((e) => e.msg)).toEqual(printed);
   });
 
   it('exits 1 when a connection cannot be established', async () => {

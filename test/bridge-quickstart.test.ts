@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { BridgeProcess } from './helpers/bridge-process.js';
+import { BridgeProcess, runCli } from './helpers/bridge-process.js';
 
 let bridge: BridgeProcess | undefined;
 afterEach(() => bridge?.kill());
@@ -27,5 +27,19 @@ describe('examples/quickstart.yaml (what `npm start` runs)', () => {
     expect(dead[0]?.headers['x-polybus-route']).toBe('big-orders');
     expect(dead[0]?.headers['x-polybus-error']).toContain('order must be a JSON object');
     expect(await bridge.stop('SIGTERM')).toBe(0);
+  });
+
+  it('ends by itself with exit 0 once stdin reached its end and every line was delivered', async () => {
+    const input = ['{"id": 1, "total": 250}', '{"id": 2, "total": 5}', 'not json', ''].join('\n');
+    const result = await runCli(['run', '-c', 'examples/quickstart.yaml'], {
+      input,
+      env: { POLYBUS_HTTP_PORT: '0' },
+      timeoutMs: 20_000,
+    });
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines).toContain('{"orderId":1,"total":250,"big":false}');
+    expect(lines.find((l) => l.includes('"body":"not json"'))).toContain('x-polybus-error');
   });
 });

@@ -20,6 +20,19 @@ export async function restartBroker(spec: BrokerSpec): Promise<void> {
   await run('bash', [BROKERS_SH, 'restart', spec.service], { timeout: 240_000 });
 }
 
+/**
+ * Stops a broker (`scripts/brokers.sh stop`) and resolves once its processes are gone. Only for the
+ * brokers this suite alone uses (RocketMQ, Artemis); pair it with {@link startBroker} in a `finally`.
+ */
+export async function stopBroker(spec: BrokerSpec): Promise<void> {
+  await run('bash', [BROKERS_SH, 'stop', spec.service], { timeout: 240_000 });
+}
+
+/** Starts a broker (`scripts/brokers.sh start`; a running one is left alone) and waits until it accepts connections. */
+export async function startBroker(spec: BrokerSpec): Promise<void> {
+  await run('bash', [BROKERS_SH, 'start', spec.service], { timeout: 240_000 });
+}
+
 /** Makes sure every broker runs (after a scenario, whatever happened). */
 export async function brokersUpAll(): Promise<void> {
   await run('bash', [BROKERS_SH, 'up'], { timeout: 300_000 }).catch(() => undefined);
@@ -30,6 +43,9 @@ const PGREP: Record<BrokerSpec['service'], string[]> = {
   redis: ['-x', 'redis-server'],
   nats: ['-x', 'nats-server'],
   rabbitmq: ['-x', 'beam.smp'],
+  artemis: ['-f', 'org.apache.activemq.artemis.boot.Artemis'],
+  rocketmq: ['-f', 'org.apache.rocketmq.(broker|proxy).*Startup'],
+  mosquitto: ['-x', 'mosquitto'],
 };
 
 const frozen = new Set<number>();

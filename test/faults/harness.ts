@@ -5,6 +5,7 @@ import { requireBroker, uniqueName } from '@polybus/core/testing';
 import { BridgeProcess, writeConfig } from '../helpers/bridge-process.js';
 import { BROKERS, type BrokerName, type BrokerSpec } from './brokers.js';
 import { decodeObserved, encodeObserved, judge, type Observed, type Verdict } from './oracle.js';
+import { FAULT_WORKERS } from './workers.js';
 
 /**
  * Shared machinery of the fault scenarios: the suite's own transports (producer and sink reader),
@@ -127,6 +128,8 @@ export async function produce(
     headers?: Record<string, string>;
     retryForMs?: number;
     onRetry?: () => void;
+    /** Called after each batch the broker confirmed. */
+    onConfirmed?: () => void;
   } = {},
 ): Promise<Observed[]> {
   const batch = options.batch ?? 250;
@@ -145,6 +148,28 @@ export async function produce(
       }
     }
     confirmed.push(...slice);
+    options.onConfirmed?.();
+  }
+  return confirmed;
+}
+
+/**
+ * Like {@link produce}, but never more than `window` messages ahead of what `sink` has received: for a
+ * source broker that drops what it holds beyond a limit for an absent or slow consumer
+ * ({@link BrokerSpec.maxBacklog}), so the run measures the bridge, not that limit.
+ */
+export async function produceBehind(
+  transport: Transport,
+  address: Address,
+  observed: readonly Observed[],
+  sink: SinkReader,
+  window: number,
+  batch = 250,
+): Promise<Observed[]> {
+  const confirmed: Observed[] = [];
+  for (let i = 0; i < observed.length; i += batch) {
+    await sink.until(() => sink.distinct >= i + batch - window, 240_000, `the sink within ${window} of ${i}`);
+    confirmed.push(...(await produce(transport, address, observed.slice(i, i + batch), { batch })));
   }
   return confirmed;
 }
@@ -169,8 +194,9 @@ function publishSlice(
 }
 
 /**
- * Where a delivery sits in the sink (Kafka partition and offset, JetStream stream sequence, Redis
- * stream entry id) as a sortable pair, or undefined where the broker gives none (RabbitMQ).
+ * Where a delivery sits in the sink (Kafka partition and offset, RocketMQ queue id and offset, JetStream
+ * stream sequence, Redis stream entry id) as a sortable pair, or undefined where the broker gives none
+ * (RabbitMQ, a RocketMQ redelivery from the group's retry topic).
  */
 function sinkPosition(d: Delivery): readonly [bigint, bigint] | undefined {
   const { partition, offset, streamId } = d.source;
@@ -201,15 +227,35 @@ export class SinkReader {
     return this.#distinct.size;
   }
 
+  readonly #group = uniqueName('faults-check');
+  #transport: Transport | undefined;
+
   /** Subscribes a fresh group on `address` of `spec` (before anything is sent there). */
   static async open(spec: BrokerSpec, address: Address, keepDeliveries = false): Promise<SinkReader> {
     const reader = new SinkReader();
-    const transport = await openTransport(spec);
-    await transport.subscribe(address, (d) => reader.#take(d, keepDeliveries), {
-      group: uniqueName('faults-check'),
-      maxInFlight: 512,
-    });
+    await reader.#subscribe(spec, address, keepDeliveries);
     return reader;
+  }
+
+  async #subscribe(spec: BrokerSpec, address: Address, keep: boolean): Promise<void> {
+    const transport = await openTransport(spec);
+    this.#transport = transport;
+    await transport.subscribe(address, (d) => this.#take(d, keep), { group: this.#group, maxInFlight: 512 });
+  }
+
+  /**
+   * After the sink broker was stopped and started again: closes the reader's connection (waiting at
+   * most 5 s) and subscribes its group again on a new one, so what the group had not acked comes on
+   * without waiting out the old connection's reconnect backoff. Restarts the idle clock of
+   * {@link waitDistinct}. Rejects when the new subscription fails (the broker may not route the
+   * address yet: call again).
+   */
+  async reconnect(spec: BrokerSpec, address: Address, keepDeliveries = false): Promise<void> {
+    const old = this.#transport;
+    this.#transport = undefined;
+    await Promise.race([old?.close({ timeoutMs: 1000 }).catch(() => undefined), sleep(5000)]);
+    this.#lastNewAt = Date.now();
+    await this.#subscribe(spec, address, keepDeliveries);
   }
 
   async #take(d: Delivery, keep: boolean): Promise<void> {
@@ -344,7 +390,10 @@ export function bridgeYaml(
   return `${lines.join('\n')}\n`;
 }
 
-/** Starts `polybus run` on `yaml` (killed by {@link cleanup}). */
+/**
+ * Starts `polybus run` on `yaml` (killed by {@link cleanup}); with `POLYBUS_FAULT_WORKERS=N` (N > 1)
+ * as `--workers N`: a supervisor and N workers sharing the routes' groups.
+ */
 export async function startBridge(
   yamlOrFile: string,
   env: Record<string, string> = {},
@@ -353,9 +402,48 @@ export async function startBridge(
   const bridge = await BridgeProcess.start(file, {
     env: { POLYBUS_LOG_LEVEL: 'info', ...env },
     timeoutMs: 60_000,
+    args: FAULT_WORKERS > 1 ? ['--workers', String(FAULT_WORKERS)] : [],
   });
   bridges.push(bridge);
   return bridge;
+}
+
+/** The bridge's processes: the one started, plus its current workers with `--workers` (for RSS). */
+export function bridgePids(bridge: BridgeProcess): number[] {
+  return [bridge.child.pid, ...bridge.workerPids()].filter((p): p is number => p !== undefined);
+}
+
+/**
+ * `kill -9` of a whole bridge, as an OOM kill or a lost machine would: with `--workers`, every
+ * worker first, then the supervisor (killing only the supervisor would let the workers drain
+ * cleanly when they see it gone). Resolves once the started process has exited.
+ */
+export async function killBridge(bridge: BridgeProcess): Promise<void> {
+  for (const pid of bridge.workerPids()) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  bridge.child.kill('SIGKILL');
+  await bridge.exited;
+}
+
+/**
+ * With `--workers`: `kill -9` of worker `slot` only; resolves once the supervisor has started a new
+ * process in its place (its pid logged as `worker started`).
+ */
+export async function killWorker(bridge: BridgeProcess, slot: number): Promise<void> {
+  const victim = bridge.workerPids()[slot];
+  if (victim === undefined) throw new Error(`no worker ${slot} in this bridge's log`);
+  process.kill(victim, 'SIGKILL');
+  await bridge.until(
+    () => bridge.workerPids()[slot] !== victim || bridge.exitCode !== undefined,
+    120_000,
+    `worker ${slot} restarted by the supervisor`,
+  );
+  if (bridge.exitCode !== undefined) throw new Error(`the supervisor exited with ${bridge.exitCode}`);
 }
 
 /** Resident set size of a process in bytes (0 once it is gone). */
@@ -370,13 +458,17 @@ export function rssOf(pid: number | undefined): number {
   }
 }
 
-/** Samples the RSS of whatever process `pid()` names every `everyMs`, keeping the peak. */
+/**
+ * Samples the RSS of whatever process(es) `pid()` names every `everyMs`, keeping the peak of any one
+ * process (with `--workers`: the largest of the supervisor and each worker, see {@link bridgePids}).
+ */
 export class RssSampler {
   peak = 0;
   readonly #timer: NodeJS.Timeout;
-  constructor(pid: () => number | undefined, everyMs = 200) {
+  constructor(pid: () => number | readonly number[] | undefined, everyMs = 200) {
     this.#timer = setInterval(() => {
-      this.peak = Math.max(this.peak, rssOf(pid()));
+      const pids = pid();
+      for (const p of Array.isArray(pids) ? pids : [pids]) this.peak = Math.max(this.peak, rssOf(p));
     }, everyMs);
   }
   stop(): number {

@@ -149,11 +149,11 @@ export function malformedConfigs(port: number, seed: number): MalformedCase[] {
   // Unknown schemes.
   for (const scheme of [
     'foo',
-    'mqtt',
+    'sqs',
     'http',
     'https',
     'amqpx',
-    'kafkas',
+    'pulsar',
     'file',
     'tcp',
     'redis+sentinel',

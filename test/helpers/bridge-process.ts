@@ -99,13 +99,14 @@ export class BridgeProcess {
     );
   }
 
-  /** Spawns `polybus run -c <config>` and waits until it logs "bridge running". */
+  /** Spawns `polybus run -c <config>` (plus `args`, e.g. `--workers 2`) and waits until it logs "bridge running". */
   static async start(
     config: string,
-    options: { env?: Record<string, string>; timeoutMs?: number } = {},
+    options: { env?: Record<string, string>; timeoutMs?: number; args?: readonly string[] } = {},
   ): Promise<BridgeProcess> {
     requireBuiltCli();
-    const child = spawn(process.execPath, [CLI, 'run', '-c', config, '--log-level', 'info'], {
+    const args = [CLI, 'run', '-c', config, '--log-level', 'info', ...(options.args ?? [])];
+    const child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: { ...process.env, ...options.env },
     });
@@ -118,6 +119,21 @@ export class BridgeProcess {
     if (bridge.exitCode !== undefined)
       throw new Error(`bridge exited with ${bridge.exitCode} during startup:\n${bridge.stderr}`);
     return bridge;
+  }
+
+  /**
+   * With `--workers`: the pid of each worker slot's current process, from the supervisor's
+   * `worker started` log lines (the latest per slot; a slot being restarted keeps its dead pid).
+   */
+  workerPids(): number[] {
+    const pids: number[] = [];
+    for (const line of this.stderr.split('\n')) {
+      if (!line.includes('"msg":"worker started"')) continue;
+      const worker = /"worker":(\d+)/.exec(line)?.[1];
+      const pid = /"pid":(\d+)/.exec(line)?.[1];
+      if (worker !== undefined && pid !== undefined) pids[Number(worker)] = Number(pid);
+    }
+    return pids;
   }
 
   #wake(): void {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PAIRS } from '../brokers.js';
 import {
   BROKERS,
+  bridgePids,
   bridgeYaml,
   brokersUp,
   cleanup,
@@ -40,7 +41,7 @@ describe.runIf(up)('1 baseline', () => {
           },
         ]),
       );
-      const rss = new RssSampler(() => bridge.child.pid);
+      const rss = new RssSampler(() => bridgePids(bridge));
       const source = await openTransport(BROKERS[from]);
       const sent = await produce(source, BROKERS[from].address(`${name}-src`), makeObserved(name, COUNT), {
         batch: 500,

@@ -3,6 +3,7 @@ import { writeConfig } from '../../helpers/bridge-process.js';
 import { PAIRS } from '../brokers.js';
 import {
   BROKERS,
+  bridgePids,
   bridgeYaml,
   brokersUp,
   cleanup,
@@ -49,7 +50,7 @@ describe.runIf(up)('3 SIGTERM under load', () => {
         ),
       );
       let bridge = await startBridge(config);
-      const rss = new RssSampler(() => bridge.child.pid);
+      const rss = new RssSampler(() => bridgePids(bridge));
       const source = await openTransport(BROKERS[from]);
       const sent = await produce(source, BROKERS[from].address(`${name}-src`), makeObserved(name, COUNT), {
         batch: 500,

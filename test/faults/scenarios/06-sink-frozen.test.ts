@@ -3,6 +3,7 @@ import { type BrokerName, PAIRS } from '../brokers.js';
 import { brokersUpAll, DISRUPTIVE, freeze, thaw } from '../disrupt.js';
 import {
   BROKERS,
+  bridgePids,
   bridgeYaml,
   brokersUp,
   cleanup,
@@ -111,7 +112,7 @@ describe.runIf(up)('6 sink broker frozen', () => {
           },
         ),
       );
-      const rss = new RssSampler(() => bridge.child.pid);
+      const rss = new RssSampler(() => bridgePids(bridge));
       const source = await openTransport(BROKERS[from]);
       const sent = await produce(source, BROKERS[from].address(`${name}-src`), makeObserved(name, COUNT), {
         batch: 500,

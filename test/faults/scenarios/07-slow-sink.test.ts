@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readyCount } from '../../helpers/rabbit.js';
 import {
   BROKERS,
+  bridgePids,
   bridgeYaml,
   brokersUp,
   cleanup,
@@ -58,7 +59,7 @@ describe.runIf(up)('7 slow sink', () => {
       ),
     );
     proxy.delayReplies(25);
-    const rss = new RssSampler(() => bridge.child.pid);
+    const rss = new RssSampler(() => bridgePids(bridge));
     const source = await openTransport(BROKERS.amqp);
     const sent = await produce(source, BROKERS.amqp.address(`${name}-src`), makeObserved(name, BACKLOG), {
       batch: 500,

@@ -1,7 +1,9 @@
-import { createMessage, type Message } from '@polybus/core';
+import { createMessage } from '@polybus/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { interleavePoison, neverDeadLettered } from '../../helpers/poison-mix.js';
 import {
   BROKERS,
+  bridgePids,
   bridgeYaml,
   brokersUp,
   cleanup,
@@ -66,36 +68,31 @@ describe.runIf(up)('9 poison messages', () => {
         },
       ),
     );
-    const rss = new RssSampler(() => bridge.child.pid);
+    const rss = new RssSampler(() => bridgePids(bridge));
     const source = await openTransport(BROKERS.amqp);
     const good = makeObserved(name, COUNT);
-    const poison = new Map<string, { kind: (typeof KINDS)[number]; body: Uint8Array }>();
-    const messages: Message[] = [];
     const enc = new TextEncoder();
-    good.forEach((m, i) => {
-      messages.push(
+    const { messages, poison } = interleavePoison(
+      good.map((m) =>
         createMessage({
           id: m.id,
           key: m.key,
           headers: { 'content-type': 'application/json' },
           body: enc.encode(encodeObserved(m)),
         }),
-      );
-      if (i % EVERY === EVERY - 1) {
-        const kind = KINDS[poison.size % KINDS.length] as (typeof KINDS)[number];
-        const id = `${name}-poison-${poison.size}`;
-        const body =
+      ),
+      {
+        prefix: name,
+        every: EVERY,
+        kinds: KINDS,
+        body: (kind, id) =>
           kind === 'invalid-json'
             ? enc.encode(`{"id":"${id}", this is not json`)
             : kind === 'transform-throws'
               ? enc.encode(JSON.stringify({ id, key: 'poison', seq: 0, kind: 'throw' }))
-              : enc.encode(encodeObserved({ id, key: 'poison', seq: 0 }, SINK_MAX_BYTES * 2));
-        poison.set(id, { kind, body });
-        messages.push(
-          createMessage({ id, key: 'poison', headers: { 'content-type': 'application/json' }, body }),
-        );
-      }
-    });
+              : enc.encode(encodeObserved({ id, key: 'poison', seq: 0 }, SINK_MAX_BYTES * 2)),
+      },
+    );
     for (let i = 0; i < messages.length; i += 250)
       await source.publish(BROKERS.amqp.address(`${name}-src`), messages.slice(i, i + 250));
 
@@ -104,9 +101,7 @@ describe.runIf(up)('9 poison messages', () => {
     const status = JSON.parse((await bridge.get('/routes')).text).routes[0] as { state: string };
     const verdict = judge(good, sink.received);
     const problems: string[] = [];
-    const dlqIds = new Set<string>();
     for (const d of dlq.deliveries) {
-      dlqIds.add(d.id);
       const p = poison.get(d.id);
       if (!p) {
         problems.push(`good message ${d.id} dead-lettered: ${d.headers['x-polybus-error']}`);
@@ -117,7 +112,7 @@ describe.runIf(up)('9 poison messages', () => {
       for (const h of ['x-polybus-error', 'x-polybus-route', 'x-polybus-source', 'x-polybus-attempts'])
         if (!d.headers[h]) problems.push(`${d.id} (${p.kind}) lacks ${h}`);
     }
-    const missing = [...poison.keys()].filter((id) => !dlqIds.has(id));
+    const missing = neverDeadLettered(poison, dlq.deliveries);
     const reasons = [
       ...new Set(
         dlq.deliveries.map(

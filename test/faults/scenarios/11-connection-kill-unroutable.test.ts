@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { withRabbit } from '../../helpers/rabbit.js';
 import {
   BROKERS,
+  bridgePids,
   bridgeYaml,
   brokersUp,
   cleanup,
@@ -65,7 +66,7 @@ describe.runIf(up)('11 connection kill and unroutable publish', () => {
           },
         ),
       );
-      const rss = new RssSampler(() => bridge.child.pid);
+      const rss = new RssSampler(() => bridgePids(bridge));
       const source = await openTransport(BROKERS.redis);
       const producing = produce(source, BROKERS.redis.address(`${name}-src`), makeObserved(name, COUNT), {
         batch: 250,

@@ -8,6 +8,7 @@ import { runCli } from '../../helpers/bridge-process.js';
 import { SCALE, SEED } from '../harness.js';
 import { type MalformedCase, malformedConfigs } from '../malformed-configs.js';
 import { recordRow } from '../report.js';
+import { FAULT_WORKERS } from '../workers.js';
 
 /**
  * Scenario 12: at least 200 generated malformed configs. `polybus run` must reject every one before
@@ -104,7 +105,8 @@ describe('12 malformed configs', () => {
         const { c, index } = sample[next++] as { c: MalformedCase; index: number };
         const file = files[index] as string;
         const t0 = Date.now();
-        const result = await runCli(['run', '-c', file], { timeoutMs: 180_000 }).catch((error: Error) => ({
+        const args = ['run', '-c', file, ...(FAULT_WORKERS > 1 ? ['--workers', String(FAULT_WORKERS)] : [])];
+        const result = await runCli(args, { timeoutMs: 180_000 }).catch((error: Error) => ({
           code: null,
           stdout: '',
           stderr: error.message,
