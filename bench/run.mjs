@@ -12,8 +12,16 @@ import { killAllChildren } from './lib/child.mjs';
 import { gitFacts, machineFacts } from './lib/machine.mjs';
 import { latencyRun, throughputRun } from './lib/measure.mjs';
 import { summariseProfile } from './lib/profile.mjs';
-import { renderMarkdown, summarise } from './lib/report.mjs';
+import { renderMarkdown, renderProfile, summarise } from './lib/report.mjs';
 import { readSettings } from './lib/settings.mjs';
+import { startTraceSink } from './lib/trace-sink.mjs';
+import {
+  hasTracingRuns,
+  renderTracingSection,
+  spliceTracingSection,
+  summariseTracing,
+  tracingFindings,
+} from './lib/tracing-report.mjs';
 import { waitForBrokers } from './lib/wait-port.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -29,7 +37,26 @@ function describe(record) {
     const l = record.latencyMs;
     return `p50 ${l.p50} ms, p99 ${l.p99} ms (${record.received}/${record.measured})${record.complete ? '' : ' INCOMPLETE'}`;
   }
-  return `${record.msgsPerSec} msg/s, ${record.mbPerSec} MB/s, cpu ${record.cpuPercent}%, rss ${record.peakRssMb} MB (${record.received}/${record.n}${record.duplicates ? `, ${record.duplicates} dup` : ''})${record.complete ? '' : ` INCOMPLETE (${record.outcome})`}`;
+  return `${record.msgsPerSec} msg/s, ${record.mbPerSec} MB/s, cpu ${record.cpuPercent ?? '–'}%, rss ${record.peakRssMb ?? '–'} MB (${record.received}/${record.n}${record.duplicates ? `, ${record.duplicates} dup` : ''})${record.complete ? '' : ` INCOMPLETE (${record.outcome})`}`;
+}
+
+/**
+ * The throughput variants of `pair`: baseline and polybus, plus `polybus-w<N>` per BENCH_WORKERS
+ * count above 1, BENCH_BRIDGE_B's and the Shovel.
+ */
+function throughputVariants(settings, pair, variants) {
+  const list = settings.skipBaseline ? variants.filter((v) => v !== 'baseline') : [...variants];
+  if (!settings.baselineOnly) for (const n of settings.workers) if (n > 1) list.push(`polybus-w${n}`);
+  if (settings.bridgeB && !settings.baselineOnly) list.push(settings.bridgeB.variant);
+  if (settings.shovel && pair.id === 'amqp-amqp') list.push('shovel');
+  return list;
+}
+
+/** Two variants alternate (A B, B A); more rotate by one each round (A B C, B C A, C A B). */
+function rotate(list, round) {
+  if (list.length <= 2) return round % 2 === 1 ? list : [...list].reverse();
+  const k = (round - 1) % list.length;
+  return [...list.slice(k), ...list.slice(0, k)];
 }
 
 async function main() {
@@ -49,15 +76,20 @@ async function main() {
     versions[brokers[name].product] = await admin.version();
     await admin.close();
   }
+  // Read before measuring: commits made while the run goes on are not what was built and measured.
+  const git = gitFacts(repoDir);
   const ctx = { settings, runId, logDir, benchDir, repoDir, bridgeCli };
   log(
-    `run ${runId}: N=${settings.n}, rounds=${settings.rounds}, pairs=${settings.pairs.map((p) => p.id).join(',')}, logs in ${logDir}`,
+    `run ${runId}: N=${settings.n}, rounds=${settings.rounds}, workers=${settings.workers.join(',')}, pairs=${settings.pairs.map((p) => p.id).join(',')}, logs in ${logDir}`,
   );
 
   const runs = [];
   const record = (r) => {
     runs.push(r);
-    log(`${r.pair} ${r.kind} ${r.variant}${r.transform ? '+transform' : ''} #${r.round}: ${describe(r)}`);
+    const side = `${r.variant}${r.transform ? '+transform' : ''}${r.tracing === undefined ? '' : `+tracing ${r.tracing}`}`;
+    log(
+      `${r.pair} ${r.kind} ${side} #${r.round}: ${describe(r)}${r.exported ? `, ${r.exported.spans} spans` : ''}`,
+    );
     return r;
   };
   // A run that failed to start, whose pipe died, or that a broker restart disturbed (reconnects in
@@ -72,12 +104,26 @@ async function main() {
     return record(await fn(ctx, { ...args, attempt: 2 }));
   };
   const variants = settings.baselineOnly ? ['baseline'] : ['baseline', 'polybus'];
+  const traced = (pair) =>
+    !settings.baselineOnly && settings.tracingPairs.includes(pair.id) ? settings.tracingRatios : [];
+  if (settings.pairs.some((p) => traced(p).length > 0)) {
+    ctx.traceSink = await startTraceSink(ctx);
+    log(`OTLP receiver for the tracing runs at ${ctx.traceSink.endpoint} (pid ${ctx.traceSink.pid})`);
+  }
   for (const pair of settings.pairs) {
     log(`== ${pairLabel(pair)}`);
+    // Throughput runs of one round: baseline, polybus (and the Shovel / another checkout's bridge when
+    // asked), then polybus with tracing at each ratio (a tracing-only run leaves out the baseline).
+    const arms = [
+      ...throughputVariants(settings, pair, settings.tracingOnly ? ['polybus'] : variants).map((variant) => ({
+        variant,
+      })),
+      ...traced(pair).map((tracing) => ({ variant: 'polybus', tracing })),
+    ];
     for (let round = 1; settings.throughput && round <= settings.rounds; round++) {
-      // A/B interleaved, alternating which goes first: B P, P B, B P ...
-      const order = round % 2 === 1 ? variants : [...variants].reverse();
-      for (const variant of order) await measure(throughputRun, { pair, variant, round });
+      // Interleaved, the order rotating each round (B P, P B, ... ; with more arms A B C, B C A, ...).
+      const order = rotate(arms, round);
+      for (const arm of order) await measure(throughputRun, { pair, round, ...arm });
     }
     if (settings.throughput && settings.transform && !settings.baselineOnly) {
       await measure(throughputRun, { pair, variant: 'polybus', round: 1, transform: true });
@@ -90,6 +136,7 @@ async function main() {
   let profile;
   const profilePair = settings.pairs.find((p) => p.id === settings.profile);
   if (profilePair && !settings.baselineOnly) {
+    if (settings.profileTracing !== undefined) ctx.traceSink ??= await startTraceSink(ctx);
     const profileDir = join(logDir, 'profile');
     mkdirSync(profileDir, { recursive: true });
     log(`profiling the bridge on ${profilePair.id} (--cpu-prof into ${profileDir})`);
@@ -99,28 +146,33 @@ async function main() {
       round: 1,
       profileDir,
       transform: settings.profileTransform,
+      tracing: settings.profileTracing,
     });
     r.profiled = true;
     record(r);
     profile = { pair: profilePair.id, run: r, ...summariseProfile(profileDir, repoDir) };
   }
 
+  await ctx.traceSink?.stop();
   const finishedAt = new Date();
   const results = {
     date: startedAt.toISOString().slice(0, 10),
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     machine: machineFacts(),
-    git: gitFacts(repoDir),
+    git,
     brokers: versions,
     settings: { ...settings, pairs: settings.pairs.map((p) => p.id), bodyBytes: 1024 },
     note: [
       process.env.BENCH_NOTE,
-      'Baseline and polybus runs are interleaved per pair so drift of the machine affects both sides alike.',
+      settings.tracingOnly
+        ? 'Tracing-off and tracing-on runs are interleaved per pair so drift of the machine affects both sides alike.'
+        : 'Baseline and polybus runs are interleaved per pair so drift of the machine affects both sides alike.',
     ]
       .filter(Boolean)
       .join(' '),
     summary: summarise(runs, settings),
+    tracing: hasTracingRuns(runs) ? summariseTracing(runs) : undefined,
     runs,
     profile,
   };
@@ -138,6 +190,10 @@ async function main() {
     log(`wrote ${resultsFile} (tagged run: docs/performance.md left alone)`);
     return;
   }
+  if (settings.tracingOnly) {
+    renderTracingOnly(resultsFile, results);
+    return;
+  }
   const docsFile = join(repoDir, 'docs/performance.md');
   writeFileSync(docsFile, renderMarkdown(results, { benchDir, resultsDir }));
   log(`wrote ${resultsFile} and ${docsFile}`);
@@ -151,8 +207,28 @@ function renderOnly(file) {
   log(`wrote ${docsFile} from ${file}`);
 }
 
+/**
+ * Replaces only the tracing section of docs/performance.md with the one of `results` (a
+ * `BENCH_TRACING_ONLY=1` run, or `--render-tracing <results.json>`); the rest of the page stays.
+ */
+function renderTracingOnly(file, results = JSON.parse(readFileSync(file, 'utf8'))) {
+  const docsFile = join(repoDir, 'docs/performance.md');
+  const extra = [];
+  if (results.profile) renderProfile((...l) => extra.push(...l), results.profile, '###', 15);
+  extra.push(...tracingFindings(benchDir));
+  const section = renderTracingSection(results, { extra });
+  writeFileSync(docsFile, spliceTracingSection(readFileSync(docsFile, 'utf8'), section));
+  log(`wrote the tracing section of ${docsFile} from ${file}`);
+}
+
 const renderIndex = process.argv.indexOf('--render');
-(renderIndex > 0 ? Promise.resolve().then(() => renderOnly(process.argv[renderIndex + 1])) : main()).then(
+const tracingIndex = process.argv.indexOf('--render-tracing');
+(renderIndex > 0
+  ? Promise.resolve().then(() => renderOnly(process.argv[renderIndex + 1]))
+  : tracingIndex > 0
+    ? Promise.resolve().then(() => renderTracingOnly(process.argv[tracingIndex + 1]))
+    : main()
+).then(
   () => process.exit(0),
   (error) => {
     log(`failed: ${error?.stack ?? error}`);

@@ -24,7 +24,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 /**
  * Starts `node <args>` with stdout and stderr appended to `logFile`, and an IPC channel when
  * `ipc` is true. Returns `{ pid, exited, ready, stop }`: `exited` resolves with the exit code,
- * `ready` resolves on the child's `{ ready: true }` IPC message (IPC children only), `stop()` sends
+ * `ready` resolves with the child's `{ ready: true, ... }` IPC message (IPC children only), `stop()` sends
  * SIGTERM and SIGKILLs after `graceMs`.
  */
 export function startNode(args, { logFile, ipc = false, env = process.env, cwd } = {}) {
@@ -43,7 +43,7 @@ export function startNode(args, { logFile, ipc = false, env = process.env, cwd }
   });
   const ready = ipc
     ? new Promise((resolve, reject) => {
-        child.on('message', (m) => m?.ready && resolve());
+        child.on('message', (m) => m?.ready && resolve(m));
         exited.then((code) =>
           reject(new Error(`child exited (${code}) before it was ready; see ${logFile}`)),
         );

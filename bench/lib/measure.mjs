@@ -5,8 +5,10 @@ import { brokers } from '../brokers/index.mjs';
 import { bridgeConfig } from './bridge-config.mjs';
 import { startNode } from './child.mjs';
 import { BODY_BYTES, makeBody, nowMs, readStamp } from './payload.mjs';
-import { readProc, sampleProcess } from './proc-stats.mjs';
+import { readProcTree, sampleProcess } from './proc-stats.mjs';
+import { startShovel } from './shovel.mjs';
 import { percentile, round as roundTo } from './stats.mjs';
+import { exportedBetween } from './trace-sink.mjs';
 import { waitForBrokers } from './wait-port.mjs';
 
 /** Messages built and sent per fill step (bounds the harness' memory). */
@@ -68,7 +70,7 @@ function createTally(expected, { pid } = {}) {
       tally.unique += 1;
       if (tally.firstAt === undefined) {
         tally.firstAt = at;
-        const proc = tally.pid ? readProc(tally.pid) : undefined;
+        const proc = tally.pid ? readProcTree(tally.pid) : undefined;
         tally.cpuAtFirst = proc?.cpuSeconds;
         tally.rssAtFirst = proc?.rssBytes;
       }
@@ -79,7 +81,7 @@ function createTally(expected, { pid } = {}) {
         tally.sentAt.push(stamp.ts);
       }
       if (tally.unique === expected) {
-        tally.cpuAtLast = tally.pid ? readProc(tally.pid)?.cpuSeconds : undefined;
+        tally.cpuAtLast = tally.pid ? readProcTree(tally.pid)?.cpuSeconds : undefined;
         resolveDone();
       }
     },
@@ -96,10 +98,23 @@ function timeout(ms) {
   return promise;
 }
 
+/** The worker count of a `polybus-w<N>` variant (BENCH_WORKERS), else undefined. Pure. */
+export function workersOf(variant) {
+  const match = /^polybus-w(\d+)$/.exec(variant);
+  return match ? Number(match[1]) : undefined;
+}
+
 /** Starts the pipe under test (baseline child or `polybus run`), returns its handle. */
-async function startPipe(ctx, { pair, variant, from, to, transform, profileDir, label }) {
+async function startPipe(ctx, { pair, variant, from, to, transform, profileDir, label, tracing }) {
   const logFile = join(ctx.logDir, `${label}.log`);
-  const preload = ctx.settings.countBatches ? ['--require', join(ctx.benchDir, 'lib/count-batches.cjs')] : [];
+  const preload = [
+    ...(ctx.settings.countBatches ? ['--require', join(ctx.benchDir, 'lib/count-batches.cjs')] : []),
+    ...(ctx.settings.amqpTiming ? ['--require', join(ctx.benchDir, 'lib/amqp-timing.cjs')] : []),
+    // BENCH_PROFILE_EVERY: a directory; every pipe process (baseline too) writes a .cpuprofile into <dir>/<label>.
+    ...(process.env.BENCH_PROFILE_EVERY
+      ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.BENCH_PROFILE_EVERY, label)}`]
+      : []),
+  ];
   if (variant === 'baseline') {
     const spec = { source: pair.source, sink: pair.sink, from, to, maxInFlight: ctx.settings.maxInFlight };
     const child = startNode([...preload, join(ctx.benchDir, 'baseline/pipe.mjs'), JSON.stringify(spec)], {
@@ -108,6 +123,20 @@ async function startPipe(ctx, { pair, variant, from, to, transform, profileDir, 
     });
     return { child, logFile };
   }
+  if (variant === 'shovel') {
+    const child = await startShovel({
+      name: label,
+      from,
+      to,
+      maxInFlight: ctx.settings.maxInFlight,
+      logFile,
+    });
+    return { child, logFile };
+  }
+  // `polybus` is this checkout's bridge, `polybus-w<N>` the same with `--workers N` (BENCH_WORKERS);
+  // `polybus-<label>` the other checkout's (BENCH_BRIDGE_B).
+  const workers = workersOf(variant);
+  const other = variant !== 'polybus' && workers === undefined ? ctx.settings.bridgeB : undefined;
   const httpPort = await freePort();
   const configFile = join(ctx.logDir, `${label}.yaml`);
   writeFileSync(
@@ -120,13 +149,25 @@ async function startPipe(ctx, { pair, variant, from, to, transform, profileDir, 
       transform,
       httpPort,
       connectionOptions: ctx.settings.connectionOptions,
+      tracing: tracing === undefined ? undefined : { endpoint: ctx.traceSink.endpoint, sampleRatio: tracing },
     }),
   );
+  // Tracing is on only where the config says so: no OTEL_* from the caller's environment.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_')));
   const nodeArgs = [...preload, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
-  const child = startNode([...nodeArgs, ctx.bridgeCli, 'run', '-c', configFile, '--log-level', 'warn'], {
-    logFile,
-    cwd: ctx.repoDir,
-  });
+  const child = startNode(
+    [
+      ...nodeArgs,
+      other?.cli ?? ctx.bridgeCli,
+      'run',
+      '-c',
+      configFile,
+      '--log-level',
+      'warn',
+      ...(workers === undefined ? [] : ['--workers', String(workers)]),
+    ],
+    { logFile, cwd: other?.repoDir ?? ctx.repoDir, env },
+  );
   return { child, logFile, httpPort, configFile };
 }
 
@@ -155,6 +196,7 @@ async function finishRun(ctx, record, { sampler, pipe, collector, brokerSet, fro
   if (pipe) record.exitCode = await pipe.child.stop();
   record.disturbed = disturbed(record);
   if (ctx.settings.countBatches && record.log) record.batches = batchesOf(record);
+  if (ctx.settings.amqpTiming && record.log) record.amqpTiming = logLine(record, 'bench-amqp-timing');
   await collector?.close().catch(() => undefined);
   if (brokerSet) {
     await brokerSet.src.cleanup(from).catch(() => undefined);
@@ -174,11 +216,14 @@ function names(ctx, pair, variant, kind, round) {
  */
 export async function throughputRun(
   ctx,
-  { pair, variant, round, transform = false, profileDir, attempt = 1 },
+  { pair, variant, round, transform = false, profileDir, attempt = 1, tracing },
 ) {
   const n = ctx.settings.n;
-  const { from, to, label } = names(ctx, pair, variant, `${transform ? 'tt' : 't'}${attempt}`, round);
+  const kind = `${transform ? 'tt' : 't'}${tracing === undefined ? '' : `tr${Math.round(tracing * 100)}-`}${attempt}`;
+  const { from, to, label } = names(ctx, pair, variant, kind, round);
   const record = { kind: 'throughput', pair: pair.id, variant, round, transform, n };
+  if (tracing !== undefined) record.tracing = tracing;
+  let exportedBefore;
   let brokerSet;
   let collector;
   let pipe;
@@ -196,13 +241,14 @@ export async function throughputRun(
     const tally = createTally(n);
     collector = await brokers[pair.sink].collect(to, tally.onBody);
     const startedAt = nowMs();
-    pipe = await startPipe(ctx, { pair, variant, from, to, transform, profileDir, label });
+    if (tracing !== undefined) exportedBefore = await ctx.traceSink.stats();
+    pipe = await startPipe(ctx, { pair, variant, from, to, transform, profileDir, label, tracing });
     tally.pid = pipe.child.pid;
-    sampler = sampleProcess(pipe.child.pid);
+    sampler = pipe.child.pid === undefined ? undefined : sampleProcess(pipe.child.pid);
     const limit = timeout(ctx.settings.runTimeoutMs);
     const outcome = await Promise.race([tally.done, limit, pipe.child.exited.then(() => 'exited')]);
     limit.cancel();
-    const { peakRssBytes } = sampler.stop();
+    const peakRssBytes = sampler?.stop().peakRssBytes;
     const seconds = tally.lastAt !== undefined ? (tally.lastAt - tally.firstAt) / 1000 : undefined;
     const counted = tally.unique - 1;
     Object.assign(record, {
@@ -219,7 +265,7 @@ export async function throughputRun(
       cpuSeconds: roundTo(cpuDelta(tally), 2),
       cpuPercent: seconds > 0 ? roundTo((cpuDelta(tally) / seconds) * 100, 0) : undefined,
       cpuMicrosPerMsg: counted > 0 ? roundTo((cpuDelta(tally) / counted) * 1e6, 1) : undefined,
-      peakRssMb: roundTo(peakRssBytes / 1048576, 1),
+      peakRssMb: peakRssBytes === undefined ? undefined : roundTo(peakRssBytes / 1048576, 1),
       rssAtFirstMb: tally.rssAtFirst ? roundTo(tally.rssAtFirst / 1048576, 1) : undefined,
       log: pipe.logFile,
     });
@@ -228,6 +274,11 @@ export async function throughputRun(
     record.error = String(error?.stack ?? error);
   } finally {
     await finishRun(ctx, record, { sampler, pipe, collector, brokerSet, from, to });
+    // The bridge flushed its spans on SIGTERM before it exited (finishRun waited for the exit).
+    if (exportedBefore) {
+      const after = await ctx.traceSink.stats().catch(() => undefined);
+      record.exported = exportedBetween(exportedBefore, after);
+    }
   }
   return record;
 }
@@ -258,11 +309,16 @@ const DISTURBANCE = /connection lost|reconnect|ECONNREFUSED|ECONNRESET|CONNECTIO
  * log says so) or messages were redelivered (duplicates at the sink). Such runs are repeated.
  */
 function batchesOf(record) {
+  return logLine(record, 'bench-batches');
+}
+
+/** The JSON of the last `<prefix> {json}` line a diagnostic preload wrote to the run's log. */
+function logLine(record, prefix) {
   try {
     const line = readFileSync(record.log, 'utf8')
       .split('\n')
-      .findLast((l) => l.startsWith('bench-batches '));
-    return line ? JSON.parse(line.slice('bench-batches '.length)) : undefined;
+      .findLast((l) => l.startsWith(`${prefix} `));
+    return line ? JSON.parse(line.slice(prefix.length + 1)) : undefined;
   } catch {
     return undefined;
   }

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PAIRS, pairLabel } from '../brokers/index.mjs';
 import { median, round } from './stats.mjs';
+import { hasTracingRuns, renderTracingSection, tracingFindings } from './tracing-report.mjs';
 
 /** Targets of the issue (benchmark figures, not test assertions). */
 export const TARGETS = { ratio: 0.9, transformRatio: 0.7, addedP99Ms: 5, rssMb: 200 };
@@ -23,7 +24,8 @@ export function summarise(runs, settings) {
           r.variant === variant &&
           r.kind === kind &&
           !!r.transform === transform &&
-          !r.profiled,
+          !r.profiled &&
+          r.tracing === undefined,
       );
     const tput = (list) => round(median(list.filter(complete).map((r) => r.msgsPerSec)), 0);
     const base = of('baseline', 'throughput');
@@ -36,7 +38,9 @@ export function summarise(runs, settings) {
     const latRunP = of('polybus', 'latency').find(complete);
     const latB = latRunB?.latencyMs;
     const latP = latRunP?.latencyMs;
-    const bridgeRuns = runs.filter((r) => r.pair === pair.id && r.variant === 'polybus');
+    const bridgeRuns = runs.filter(
+      (r) => r.pair === pair.id && r.variant === 'polybus' && r.tracing === undefined,
+    );
     const rss = Math.max(0, ...bridgeRuns.map((r) => r.peakRssMb ?? 0));
     const s = {
       label: pairLabel(pair),
@@ -92,6 +96,42 @@ export function summarise(runs, settings) {
             ? 'met'
             : 'missed',
     };
+    // Every throughput variant's median (BENCH_BRIDGE_B's, the Shovel's...), and each one's ratio to
+    // the Shovel where there is one.
+    const names = [
+      ...new Set(
+        runs
+          .filter((r) => r.pair === pair.id && r.kind === 'throughput' && !r.transform && !r.profiled)
+          .map((r) => r.variant),
+      ),
+    ];
+    s.variants = Object.fromEntries(names.map((v) => [v, tput(of(v, 'throughput'))]));
+    const shovel = s.variants.shovel;
+    if (shovel) {
+      s.vsShovel = Object.fromEntries(
+        names
+          .filter((v) => v !== 'shovel' && s.variants[v])
+          .map((v) => [v, round(s.variants[v] / shovel, 2)]),
+      );
+    }
+    // Per worker count (BENCH_WORKERS): the `polybus` (1) and `polybus-w<N>` runs side by side.
+    if ((settings.workers ?? [1]).some((n) => n > 1)) {
+      s.workers = Object.fromEntries(
+        (settings.workers ?? [1]).map((n) => {
+          const list = of(n === 1 ? 'polybus' : `polybus-w${n}`, 'throughput').filter(complete);
+          return [
+            n,
+            {
+              msgsPerSec: tput(list),
+              cpuMicrosPerMsg: round(median(list.map((r) => r.cpuMicrosPerMsg)), 1),
+              cpuPercent: round(median(list.map((r) => r.cpuPercent)), 0),
+              peakRssMb: Math.max(0, ...list.map((r) => r.peakRssMb ?? 0)) || undefined,
+              runs: list.length,
+            },
+          ];
+        }),
+      );
+    }
     out[pair.id] = s;
   }
   return out;
@@ -101,8 +141,34 @@ const fmt = (v, suffix = '') =>
   v === undefined || v === null ? '–' : `${typeof v === 'number' ? v.toLocaleString('en-US') : v}${suffix}`;
 const mark = (t) => (t === 'met' ? 'yes' : t === 'missed' ? '**no**' : '–');
 
+/**
+ * The workers table (BENCH_WORKERS): per pair with `polybus-w<N>` runs, msg/s, the ratio to one
+ * worker, CPU (summed over supervisor and workers) and peak RSS of the largest process. Nothing when
+ * the run had only one worker.
+ */
+export function renderWorkers(push, summary, level) {
+  const withWorkers = Object.values(summary).filter((s) => s.workers);
+  if (withWorkers.length === 0) return;
+  push(
+    `${level} Workers (\`polybus run --workers N\`)`,
+    '',
+    'The same polybus run with N worker processes sharing the route through its source group (BENCH_WORKERS). CPU is summed over the supervisor and its workers; peak RSS is that of the largest single process.',
+    '',
+    '| pair | workers | msg/s | × 1 worker | CPU | CPU µs per message | peak RSS per process | runs |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  );
+  for (const s of withWorkers) {
+    const one = s.workers[1]?.msgsPerSec;
+    for (const [n, w] of Object.entries(s.workers))
+      push(
+        `| ${s.label} | ${n} | ${fmt(w.msgsPerSec)} | ${one && w.msgsPerSec ? fmt(round(w.msgsPerSec / one, 2), '×') : '–'} | ${fmt(w.cpuPercent, '%')} | ${fmt(w.cpuMicrosPerMsg)} | ${fmt(w.peakRssMb, ' MB')} | ${w.runs} |`,
+      );
+  }
+  push('');
+}
+
 /** The profile section: self time by component, hottest functions, polybus inclusive time. */
-function renderProfile(push, profile, level, limit = 30) {
+export function renderProfile(push, profile, level, limit = 30) {
   if (profile.error) {
     push('', `${level} CPU profile of the bridge (${profile.pair})`, '', `No profile: ${profile.error}`);
     return;
@@ -111,7 +177,7 @@ function renderProfile(push, profile, level, limit = 30) {
   const idleShare = profile.totalMs ? Math.round((profile.idleMs / profile.totalMs) * 1000) / 10 : undefined;
   push(
     '',
-    `${level} CPU profile of the bridge (${profile.pair}${profile.run?.transform ? ' + transform' : ''}, \`node --cpu-prof\`)`,
+    `${level} CPU profile of the bridge (${profile.pair}${profile.run?.transform ? ' + transform' : ''}${profile.run?.tracing === undefined ? '' : ` + tracing ${profile.run.tracing}`}, \`node --cpu-prof\`)`,
     '',
     `One polybus throughput run of ${profile.pair}${profile.run?.transform ? ' with the JSONata transform' : ''} (${fmt(profile.run?.msgsPerSec)} msg/s while profiled, ${fmt(profile.run?.cpuPercent, '%')} CPU). ${fmt(profile.totalMs)} ms sampled over the process' life (startup included), of which ${fmt(profile.idleMs)} ms (${fmt(idleShare, '%')}) idle — waiting on the brokers. Shares below are of the ${fmt(profile.busyMs)} ms busy.`,
     '',
@@ -164,7 +230,7 @@ export function renderMarkdown(results, { benchDir, resultsDir }) {
     '',
     `- ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB memory, Node ${machine.node}, ${machine.platform}; load average at the end ${machine.loadAverageAtEnd.join(' / ')}`,
     ...Object.entries(brokers).map(([name, version]) => `- ${name} ${version}`),
-    `- N = ${settings.n.toLocaleString('en-US')} messages of ${settings.bodyBytes} B per throughput run, ${settings.rounds} round(s) per side, maxInFlight ${settings.maxInFlight}, Kafka topics with ${settings.kafkaPartitions} partition(s); latency at ${settings.latencyRate} msg/s for ${settings.latencySeconds} s`,
+    `- N = ${settings.n.toLocaleString('en-US')} messages of ${settings.bodyBytes} B per throughput run, ${settings.rounds} round(s) per side, maxInFlight ${settings.maxInFlight}, Kafka topics with ${settings.kafkaPartitions} partition(s), bridge workers ${(settings.workers ?? [1]).join(' and ')}; latency at ${settings.latencyRate} msg/s for ${settings.latencySeconds} s`,
     ...(results.git
       ? [
           `- packages built from commit \`${results.git.commit}\`${results.git.uncommittedPackageFiles ? ` plus ${results.git.uncommittedPackageFiles} uncommitted file(s) under packages/ (work in progress of other engineers)` : ''}`,
@@ -188,6 +254,9 @@ export function renderMarkdown(results, { benchDir, resultsDir }) {
     '',
     "CPU is the pipe process' user+system time over the measured window (100% = one core); per message, it is that time divided by the messages moved. On 2 cores shared with the brokers and the harness, CPU per message is what throughput ends up paying for.",
     '',
+  );
+  renderWorkers(push, summary, '##');
+  push(
     `## Latency at ${settings.latencyRate} msg/s`,
     '',
     `Target: polybus adds ≤ ${TARGETS.addedP99Ms} ms at p99. Each run warms up until the pipe has caught up with its start-up backlog (median of the latest 200 latencies < 50 ms, at most 20 s), then measures ${settings.latencyRate * settings.latencySeconds} messages. The p99 of both sides is dominated by the shared machine's scheduling noise; compare p50 first.`,
@@ -201,6 +270,7 @@ export function renderMarkdown(results, { benchDir, resultsDir }) {
       `| ${s.label} | ${fmt(l.baseline?.p50)} / ${fmt(l.baseline?.p99)} | ${fmt(l.polybus?.p50)} / ${fmt(l.polybus?.p99)} | ${fmt(l.addedP50Ms)} / ${fmt(l.addedP99Ms)} | ${mark(s.targets.addedP99)} | ${[l.baselineSaturated ? 'baseline' : '', l.polybusSaturated ? 'polybus' : ''].filter(Boolean).join(' and ')}${l.baselineSaturated || l.polybusSaturated ? ' never caught up with the start-up backlog at this rate (20 s warm-up): saturated' : ''} |`,
     );
   }
+  if (hasTracingRuns(runs)) push('', ...renderTracingSection(results, { extra: tracingFindings(benchDir) }));
   push(
     '',
     '## Every run',
@@ -209,7 +279,7 @@ export function renderMarkdown(results, { benchDir, resultsDir }) {
     '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   );
   for (const r of runs) {
-    const side = `${r.variant}${r.transform ? ' + transform' : ''}${r.profiled ? ' (profiled)' : ''}`;
+    const side = `${r.variant}${r.transform ? ' + transform' : ''}${r.tracing === undefined ? '' : ` + tracing ${r.tracing}`}${r.profiled ? ' (profiled)' : ''}`;
     const lat = r.latencyMs ? `${fmt(r.latencyMs.p50)} / ${fmt(r.latencyMs.p99)}` : '–';
     const total = r.kind === 'latency' ? r.measured : r.n;
     const flags = [
@@ -246,7 +316,7 @@ export function renderMarkdown(results, { benchDir, resultsDir }) {
         '',
         ...(data.relabelled ? [`${data.relabelled}`, ''] : []),
         ...(data.note ? [data.note, ''] : []),
-        `Built from \`${data.git?.commit ?? 'unknown'}\`${data.git?.uncommittedPackageFiles ? ` with ${data.git.uncommittedPackageFiles} uncommitted package file(s) (an experiment)` : ''}. N = ${st.n}, ${st.rounds} round(s), maxInFlight ${st.maxInFlight}, Kafka topics with ${st.kafkaPartitions} partition(s)${st.connectionOptions && Object.keys(st.connectionOptions).length > 0 ? `, bridge adapter options \`${JSON.stringify(st.connectionOptions)}\`` : ''}.`,
+        `Built from \`${data.git?.commit ?? 'unknown'}\`${data.git?.uncommittedPackageFiles ? ` with ${data.git.uncommittedPackageFiles} uncommitted package file(s) (an experiment)` : ''}. N = ${st.n}, ${st.rounds} round(s), maxInFlight ${st.maxInFlight}, Kafka topics with ${st.kafkaPartitions} partition(s)${st.workers?.some((n) => n > 1) ? `, bridge workers ${st.workers.join(' and ')}` : ''}${st.connectionOptions && Object.keys(st.connectionOptions).length > 0 ? `, bridge adapter options \`${JSON.stringify(st.connectionOptions)}\`` : ''}.`,
       );
       if (rows.length > 0) {
         push(
@@ -260,6 +330,8 @@ export function renderMarkdown(results, { benchDir, resultsDir }) {
           );
         }
       }
+      push('');
+      renderWorkers(push, data.summary, '####');
       const counted = data.runs.filter((r) => r.batches && !r.discarded);
       if (counted.length > 0) {
         push(
@@ -278,6 +350,8 @@ export function renderMarkdown(results, { benchDir, resultsDir }) {
           );
         }
       }
+      if (hasTracingRuns(data.runs))
+        push('', ...renderTracingSection(data, { level: '####', markers: false }));
       if (data.profile) renderProfile(push, data.profile, '####', 12);
       push('');
     }
