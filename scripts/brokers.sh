@@ -10,22 +10,34 @@
 #
 # Brokers and where they listen (all on 127.0.0.1):
 #   rabbitmq 5672 (guest/guest), redis 6379, nats 4222 (JetStream on), mosquitto 1883,
-#   kafka 9092 (Apache Kafka, single KRaft node; controller on 9093)
+#   kafka 9092 (Apache Kafka, single KRaft node; controller on 9093),
+#   artemis 5673 (ActiveMQ Artemis, AMQP 1.0 only; artemis/artemis or SASL ANONYMOUS),
+#   rocketmq 18081 (Apache RocketMQ 5 gRPC proxy, the endpoint clients use; name server on 19876,
+#     broker remoting on 10911 (+10909, 10912 derived from it), proxy remoting on 18080)
 #
 # A broker that already accepts TCP connections is left alone. RabbitMQ, Redis, NATS and
 # Mosquitto come from Debian packages; Kafka's jars are fetched from Maven Central with
 # scripts/kafka/pom.xml into ${POLYBUS_CACHE:-$HOME/.cache/polybus}/kafka-<version>/, where
 # its config, data (kept between runs), log (kafka.log) and pidfile (kafka.pid) live too.
+# ActiveMQ Artemis's `bin` distribution is fetched from Maven Central (mvn dependency:copy)
+# into ${POLYBUS_CACHE:-$HOME/.cache/polybus}/artemis-<version>/, with a broker instance
+# (`artemis create`: config, journal kept between runs, artemis.out, artemis.pid) beside it.
+# RocketMQ likewise: scripts/rocketmq/pom.xml into .../rocketmq-<version>/ (libs, conf, data,
+# logs, namesrv.log + namesrv.pid, broker.log + broker.pid; the broker runs inside the proxy's JVM).
 #
 # Environment: POLYBUS_CACHE (cache dir), POLYBUS_BROKER_TIMEOUT (seconds to wait for a
-# broker, default 60 for rabbitmq and kafka, 30 for the others), POLYBUS_KAFKA_HEAP
-# (default "-Xms256m -Xmx512m"), JAVA_HOME.
+# broker, default 180 for rabbitmq, kafka, artemis and rocketmq (JVMs starting together on
+# two cores, Kafka replaying a long metadata log or waiting out its previous registration), 30
+# for the others),
+# POLYBUS_KAFKA_HEAP (default "-Xms256m -Xmx512m"), POLYBUS_ARTEMIS_HEAP (default
+# "-Xms64m -Xmx512m"), POLYBUS_ROCKETMQ_HEAP (broker+proxy JVM, default "-Xms128m -Xmx320m";
+# the name server gets 64-128m), JAVA_HOME.
 set -euo pipefail
 
 PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
 export DEBIAN_FRONTEND=noninteractive
 
-readonly BROKERS=(rabbitmq redis nats mosquitto kafka)
+readonly BROKERS=(rabbitmq redis nats mosquitto kafka artemis rocketmq)
 readonly HOST=127.0.0.1
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 readonly SCRIPT_DIR
@@ -38,6 +50,11 @@ readonly KAFKA_DATA=$KAFKA_HOME/data
 readonly KAFKA_PROPS=$KAFKA_HOME/server.properties
 readonly KAFKA_LOG=$KAFKA_HOME/kafka.log
 readonly KAFKA_PID=$KAFKA_HOME/kafka.pid
+
+ROCKETMQ_VERSION=$(<"$SCRIPT_DIR/rocketmq/version") # the pom's rocketmq.version is only a default
+readonly ROCKETMQ_VERSION
+readonly ROCKETMQ_HOME=$CACHE_DIR/rocketmq-$ROCKETMQ_VERSION
+readonly ROCKETMQ_LIBS=$ROCKETMQ_HOME/libs
 
 readonly REDIS_DIR=$CACHE_DIR/redis
 readonly NATS_BIN=/usr/sbin/nats-server
@@ -83,13 +100,15 @@ port_of() {
     nats) echo 4222 ;;
     mosquitto) echo 1883 ;;
     kafka) echo 9092 ;;
+    artemis) echo "$ARTEMIS_PORT" ;;
+    rocketmq) echo 18081 ;;
     *) die "unknown broker '$1' (known: ${BROKERS[*]})" ;;
   esac
 }
 
 timeout_of() {
   case $1 in
-    rabbitmq | kafka) echo "${POLYBUS_BROKER_TIMEOUT:-60}" ;;
+    rabbitmq | kafka | artemis | rocketmq) echo "${POLYBUS_BROKER_TIMEOUT:-180}" ;;
     *) echo "${POLYBUS_BROKER_TIMEOUT:-30}" ;;
   esac
 }
@@ -188,6 +207,15 @@ missing_packages() {
     kafka)
       java_bin >/dev/null 2>&1 || echo default-jre-headless
       if ! kafka_libs_ready && ! command -v mvn >/dev/null 2>&1; then echo maven; fi
+      ;;
+    artemis)
+      java_bin >/dev/null 2>&1 || echo default-jre-headless
+      if ! artemis_dist_ready && ! command -v mvn >/dev/null 2>&1; then echo maven; fi
+      ;;
+    rocketmq)
+      # javac too: the RocketMQ interop tests compile a small Java peer against the fetched jars
+      if ! java_bin >/dev/null 2>&1 || ! command -v javac >/dev/null 2>&1; then echo default-jdk-headless; fi
+      if ! rocketmq_libs_ready && ! command -v mvn >/dev/null 2>&1; then echo maven; fi
       ;;
   esac
 }
@@ -511,6 +539,143 @@ kafka_show_log() {
   show_log "$KAFKA_LOG"
 }
 
+# ---------------------------------------------------------------------------- artemis
+
+readonly ARTEMIS_VERSION=2.40.0 # a version whose `bin` tar.gz Maven Central serves; runs on Java 17
+readonly ARTEMIS_PORT=5673      # AMQP 1.0 (5672 is RabbitMQ's)
+readonly ARTEMIS_BASE=$CACHE_DIR/artemis-$ARTEMIS_VERSION
+readonly ARTEMIS_DIST=$ARTEMIS_BASE/apache-artemis-$ARTEMIS_VERSION
+readonly ARTEMIS_INSTANCE=$ARTEMIS_BASE/instance
+readonly ARTEMIS_OUT=$ARTEMIS_BASE/artemis.out
+readonly ARTEMIS_PID=$ARTEMIS_BASE/artemis.pid
+# bump when the instance's configuration below changes: the instance is then created anew
+readonly ARTEMIS_CONFIG_STAMP="$ARTEMIS_VERSION amqp-$ARTEMIS_PORT v2"
+
+artemis_dist_ready() { [[ -f $ARTEMIS_DIST/.polybus-complete && -x $ARTEMIS_DIST/bin/artemis ]]; }
+
+# Download the Artemis `bin` distribution from Maven Central and unpack it into the cache (once).
+artemis_fetch() {
+  artemis_dist_ready && return 0
+  command -v mvn >/dev/null 2>&1 || die "mvn not found (needed once, to fetch ActiveMQ Artemis)"
+  local tmp=$ARTEMIS_BASE/download.partial
+  mkdir -p "$ARTEMIS_BASE"
+  rm -rf "$tmp" "$ARTEMIS_DIST"
+  mkdir -p "$tmp"
+  say "fetching ActiveMQ Artemis $ARTEMIS_VERSION from Maven Central into $ARTEMIS_BASE (first run only)"
+  if ! mvn -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+    "-Dartifact=org.apache.activemq:apache-artemis:$ARTEMIS_VERSION:tar.gz:bin" \
+    "-DoutputDirectory=$tmp" >"$ARTEMIS_BASE/mvn.log" 2>&1; then
+    show_log "$ARTEMIS_BASE/mvn.log"
+    rm -rf "$tmp"
+    return 1
+  fi
+  tar -xzf "$tmp/apache-artemis-$ARTEMIS_VERSION-bin.tar.gz" -C "$tmp" || return 1
+  mv "$tmp/apache-artemis-$ARTEMIS_VERSION" "$ARTEMIS_DIST"
+  rm -rf "$tmp"
+  touch "$ARTEMIS_DIST/.polybus-complete"
+}
+
+# Create the broker instance (config and journal) once: AMQP 1.0 only, on 127.0.0.1:5673, user
+# artemis/artemis; SASL ANONYMOUS is allowed too (as that user), a wrong password is refused.
+artemis_create() {
+  local stamp=$ARTEMIS_INSTANCE/.polybus-config
+  [[ -f $stamp && $(<"$stamp") == "$ARTEMIS_CONFIG_STAMP" ]] && return 0
+  say "creating the Artemis instance in $ARTEMIS_INSTANCE"
+  # --force rewrites etc/ and bin/; the journal in data/ is kept
+  "$ARTEMIS_DIST/bin/artemis" create "$ARTEMIS_INSTANCE" --force --silent --name polybus \
+    --user artemis --password artemis --role amq --allow-anonymous --host "$HOST" --no-web \
+    --no-hornetq-acceptor --no-mqtt-acceptor --no-stomp-acceptor --no-autotune --nio \
+    --java-memory 512M >"$ARTEMIS_BASE/create.log" 2>&1 || {
+    show_log "$ARTEMIS_BASE/create.log"
+    return 1
+  }
+  local xml=$ARTEMIS_INSTANCE/etc/broker.xml
+  # one acceptor: AMQP on 127.0.0.1:5673 (the default ones listen on 61616 and 5672)
+  awk -v url="tcp://$HOST:$ARTEMIS_PORT?protocols=AMQP;tcpSendBufferSize=1048576;tcpReceiveBufferSize=1048576;amqpCredits=1000;amqpLowCredits=300;amqpMinLargeMessageSize=102400;amqpDuplicateDetection=true" '
+    /<acceptors>/ { print; print "         <acceptor name=\"amqp\">" url "</acceptor>"; skip = 1; next }
+    /<\/acceptors>/ { skip = 0 }
+    !skip { print }' "$xml" >"$xml.tmp" && mv "$xml.tmp" "$xml"
+  grep -q "name=\"amqp\">tcp://$HOST:$ARTEMIS_PORT?" "$xml" || {
+    say "could not set the AMQP acceptor in $xml"
+    return 1
+  }
+  # addresses under pbfull. hold at most 64 KiB and refuse more: the adapter's rejected-publish test
+  awk '
+    /<address-settings>/ { print; print "         <address-setting match=\"pbfull.#\">"; print "            <max-size-bytes>65536</max-size-bytes>"; print "            <address-full-policy>FAIL</address-full-policy>"; print "         </address-setting>"; next }
+    { print }' "$xml" >"$xml.tmp" && mv "$xml.tmp" "$xml"
+  # anonymous only without credentials: a wrong password must fail, not fall back to the guest
+  sed -i 's/org.apache.activemq.jaas.guest.role="amq";/org.apache.activemq.jaas.guest.role="amq"\n       credentialsInvalidate=true;/' \
+    "$ARTEMIS_INSTANCE/etc/login.config"
+  # a small heap floor on a shared machine (-Xmx stays 512M)
+  sed -i 's/-Xms512M/-Xms64M/' "$ARTEMIS_INSTANCE/etc/artemis.profile"
+  echo "$ARTEMIS_CONFIG_STAMP" >"$stamp"
+}
+
+artemis_pid() { pid_from_file "$ARTEMIS_PID" "-Dartemis.instance=$ARTEMIS_INSTANCE"; }
+
+artemis_start() {
+  local java pid i
+  mkdir -p "$ARTEMIS_BASE"
+  if pid=$(artemis_pid); then
+    say "artemis is already starting (pid $pid)"
+    return 0
+  fi
+  java=$(java_bin) || die "java not found"
+  artemis_fetch || return 1
+  artemis_create || return 1
+  if [[ -f $ARTEMIS_OUT ]]; then mv -f "$ARTEMIS_OUT" "$ARTEMIS_OUT.1"; fi
+  rm -f "$ARTEMIS_PID"
+  # as for kafka: own session, the inner shell records its pid and becomes bin/artemis, which
+  # execs the JVM (same pid)
+  # shellcheck disable=SC2016 # $$ is the inner shell's
+  JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$java")")") \
+    nohup setsid bash -c 'echo $$ >"$0" && exec "$@"' "$ARTEMIS_PID" \
+    "$ARTEMIS_INSTANCE/bin/artemis" run </dev/null >"$ARTEMIS_OUT" 2>&1 &
+  for ((i = 0; i < 50; i++)); do
+    [[ -s $ARTEMIS_PID ]] && return 0
+    sleep 0.1
+  done
+  say "artemis did not write its pidfile $ARTEMIS_PID"
+  return 1
+}
+
+# Up = accepts connections and (if we started it) has logged that the server is active.
+artemis_ready() {
+  port_open "$ARTEMIS_PORT" || return 1
+  if [[ -f $ARTEMIS_OUT ]] && artemis_pid >/dev/null; then
+    grep -q 'AMQ221007' "$ARTEMIS_OUT" # "Server is now active"
+  fi
+}
+
+artemis_stop() {
+  local pid
+  if pid=$(artemis_pid); then
+    kill_wait 60 "$pid" # SIGTERM: the broker's shutdown hook stops it cleanly
+  fi
+  if port_open "$ARTEMIS_PORT"; then
+    # shellcheck disable=SC2046 # one pid per word
+    kill_wait 60 $(listener_pids "$ARTEMIS_PORT")
+  fi
+  rm -f "$ARTEMIS_PID"
+}
+
+artemis_kill_started() {
+  local pid
+  if pid=$(artemis_pid); then kill_wait 20 "$pid"; fi
+  rm -f "$ARTEMIS_PID"
+}
+
+artemis_show_log() {
+  if grep -qE ' (ERROR|FATAL) ' "$ARTEMIS_OUT" 2>/dev/null; then
+    printf -- '----- first errors in %s -----\n' "$ARTEMIS_OUT" >&2
+    grep -E ' (ERROR|FATAL) ' "$ARTEMIS_OUT" | head -n 5 | cut -c1-400 >&2
+  fi
+  show_log "$ARTEMIS_OUT"
+}
+
+# ---------------------------------------------------------------------------- rocketmq
+. "$SCRIPT_DIR/rocketmq/brokers-section.sh"
+
 # ---------------------------------------------------------------------------- generic
 
 # Wait until a broker we just started is ready; fail early if its process died.
@@ -523,6 +688,20 @@ wait_ready() {
         kafka_ready && return 0
         if ! kafka_pid >/dev/null; then
           say "kafka exited during startup"
+          return 1
+        fi
+        ;;
+      artemis)
+        artemis_ready && return 0
+        if ! artemis_pid >/dev/null; then
+          say "artemis exited during startup"
+          return 1
+        fi
+        ;;
+      rocketmq)
+        rocketmq_ready && return 0
+        if ! rocketmq_alive; then
+          say "rocketmq exited during startup"
           return 1
         fi
         ;;
@@ -578,6 +757,16 @@ cmd_up() {
   done
   # foreign clients the interop tests drive against a running broker (kcat: librdkafka's CLI)
   if [[ " ${SELECTED[*]} " == *" kafka "* ]] && ! command -v kcat >/dev/null 2>&1; then pkgs+=(kcat); fi
+  # ZeroMQ has no broker: its interop tests drive Debian's pyzmq, so a plain `up` (all brokers) installs it
+  if ((${#SELECTED[@]} == ${#BROKERS[@]})) && ! /usr/bin/python3 -c 'import zmq' >/dev/null 2>&1; then
+    pkgs+=(python3-zmq)
+  fi
+  # (Qpid Proton's Python binding: the AMQP 1.0 client of the Artemis interop test)
+  if [[ " ${SELECTED[*]} " == *" artemis "* ]] && ! /usr/bin/python3 -c 'import proton' >/dev/null 2>&1; then
+    pkgs+=(python3-qpid-proton)
+  fi
+  # Debian's chromium: the web console's browser test drives it with playwright-core (never a browser download)
+  if ((${#SELECTED[@]} == ${#BROKERS[@]})) && [[ ! -x /usr/bin/chromium ]]; then pkgs+=(chromium); fi
   if ((${#pkgs[@]} > 0)); then
     local new_rabbit=0
     command -v rabbitmq-server >/dev/null 2>&1 || new_rabbit=1
@@ -625,7 +814,9 @@ cmd_down() {
   select_brokers "$@"
   local b rc=0
   for b in "${SELECTED[@]}"; do
-    if is_up "$b" || { [[ $b == kafka ]] && kafka_pid >/dev/null; }; then
+    if is_up "$b" || { [[ $b == kafka ]] && kafka_pid >/dev/null; } ||
+      { [[ $b == artemis ]] && artemis_pid >/dev/null; } ||
+      { [[ $b == rocketmq ]] && rocketmq_alive; }; then
       say "stopping $b"
       "${b}_stop"
     fi
