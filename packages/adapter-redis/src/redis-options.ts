@@ -35,6 +35,15 @@ export interface RedisTransportOptions {
   /** TCP connect timeout, in ms. @defaultValue 10000 */
   connectTimeoutMs: number;
   /**
+   * Longest wait for the reply to a command other than a blocking read (a publish pipeline, XACK, the
+   * claims of pending entries, the lag query), in ms. Past it the call fails with a retriable error
+   * instead of waiting for ever on a reply that will not come (ioredis can lose a pipeline that a
+   * reconnect cut in two). The command itself is not cancelled: a publish that timed out may still be
+   * stored, so its retry can duplicate it (at-least-once).
+   * @defaultValue 30000
+   */
+  commandTimeoutMs: number;
+  /**
    * Reconnect attempts a command issued while disconnected waits for before it fails with a
    * retriable error (ioredis `maxRetriesPerRequest`).
    * @defaultValue 20
@@ -87,6 +96,7 @@ export const redisOptionsSchema = z.strictObject({
     .default(4 * 1024 * 1024),
   channelBufferSize: z.number().int().positive().default(100_000),
   connectTimeoutMs: z.number().int().positive().default(10_000),
+  commandTimeoutMs: z.number().int().min(100).default(30_000),
   maxRetriesPerRequest: z.number().int().min(0).default(20),
   username: z.string().min(1).optional(),
   password: z.string().optional(),

@@ -27,6 +27,7 @@ import {
   toPolybusError,
   UnsupportedError,
 } from '@polybus/core';
+import { withDeadline } from '@polybus/core/adapter-kit';
 import type { Redis } from 'ioredis';
 import { encodeEnvelope } from './channel-envelope.js';
 import { ChannelSubscription } from './channel-subscription.js';
@@ -153,7 +154,7 @@ export class RedisTransport implements Transport, LagReporter, MessageReader {
     }
     let results: Array<[Error | null, unknown]> | null;
     try {
-      results = await pipeline.exec();
+      results = await withDeadline(pipeline.exec(), this.#options.commandTimeoutMs, 'publish pipeline');
     } catch (error) {
       throw new PublishError(
         `publish to redis ${describeAddress(address)} failed: ${redactText(errorText(error))}`,
@@ -265,7 +266,11 @@ export class RedisTransport implements Transport, LagReporter, MessageReader {
     const stream = this.#streamOf(address, 'lag');
     if (group === undefined) throw new AddressError(`redis lag of stream "${stream}" needs a group`);
     try {
-      return await fetchStreamLag(this.#cmd, stream, group);
+      return await withDeadline(
+        fetchStreamLag(this.#cmd, stream, group),
+        this.#options.commandTimeoutMs,
+        'XINFO GROUPS',
+      );
     } catch (error) {
       throw toPolybusError(error, `redis: read lag of stream "${stream}"`);
     }

@@ -104,7 +104,9 @@ export class StreamGroupSubscription implements Subscription {
     this.#reader.on('close', () => {
       this.#readerId = undefined;
     });
-    this.#acks = new XackBatcher((ids) => init.cmd.xack(init.stream, init.group, ...ids));
+    this.#acks = new XackBatcher((ids) =>
+      this.#command(init.cmd.xack(init.stream, init.group, ...ids), 'XACK'),
+    );
     this.#reclaimEveryMs = Math.min(5_000, Math.max(10, Math.floor(init.options.claimIdleMs / 3)));
     this.#tracker = new DeliveryTracker({
       maxInFlight: init.maxInFlight,
@@ -323,7 +325,7 @@ export class StreamGroupSubscription implements Subscription {
     const { cmd, stream, group, consumer } = this.#init;
     let reply: unknown;
     try {
-      reply = await cmd.callBuffer('XCLAIM', stream, group, consumer, 0, ...ids);
+      reply = await this.#command(cmd.callBuffer('XCLAIM', stream, group, consumer, 0, ...ids), 'XCLAIM');
     } catch (error) {
       for (const id of ids) this.#book.retryAt(id, Date.now() + 100);
       throw error;
@@ -333,15 +335,18 @@ export class StreamGroupSubscription implements Subscription {
 
   async #reclaim(free: number): Promise<number> {
     const { cmd, stream, group, consumer, options } = this.#init;
-    const reply = await cmd.callBuffer(
+    const reply = await this.#command(
+      cmd.callBuffer(
+        'XAUTOCLAIM',
+        stream,
+        group,
+        consumer,
+        options.claimIdleMs,
+        this.#reclaimCursor,
+        'COUNT',
+        free,
+      ),
       'XAUTOCLAIM',
-      stream,
-      group,
-      consumer,
-      options.claimIdleMs,
-      this.#reclaimCursor,
-      'COUNT',
-      free,
     );
     const { cursor, entries } = parseAutoClaimReply(reply);
     this.#reclaimCursor = cursor;
@@ -354,15 +359,24 @@ export class StreamGroupSubscription implements Subscription {
   async #deliverCounted(entries: readonly RawEntry[]): Promise<void> {
     const { cmd, stream, group } = this.#init;
     const gone = entries.filter((e) => e.fields === null).map((e) => e.id);
-    if (gone.length > 0) await cmd.xack(stream, group, ...gone);
+    if (gone.length > 0) await this.#command(cmd.xack(stream, group, ...gone), 'XACK');
     const live = entries.filter((e) => e.fields !== null);
     if (live.length === 0) return;
     const pipeline = cmd.pipeline();
     for (const entry of live) pipeline.xpending(stream, group, entry.id, entry.id, 1);
-    const counts = (await pipeline.exec()) ?? [];
+    const counts = (await this.#command(pipeline.exec(), 'XPENDING pipeline')) ?? [];
     live.forEach((entry, i) => {
       this.#deliver(entry, parsePendingCount(counts[i]?.[1], 2));
     });
+  }
+
+  /**
+   * `reply` bounded by `commandTimeoutMs` (a retriable TimeoutError past it): a lost reply never stops
+   * the read loop or keeps an ack's slot for ever. What a timed-out command did stays pending or is
+   * claimed again later.
+   */
+  #command<T>(reply: Promise<T>, what: string): Promise<T> {
+    return withDeadline(reply, this.#init.options.commandTimeoutMs, what);
   }
 
   #deliver(entry: RawEntry, attempt: number): void {
@@ -398,16 +412,17 @@ export class StreamGroupSubscription implements Subscription {
     const { cmd, stream, group, consumer } = this.#init;
     const ids = this.#book.ownedIds();
     for (let i = 0; i < ids.length; i += 500) {
-      await cmd
-        .callBuffer('XCLAIM', stream, group, consumer, 0, ...ids.slice(i, i + 500), 'JUSTID')
-        .catch(() => undefined);
+      await this.#command(
+        cmd.callBuffer('XCLAIM', stream, group, consumer, 0, ...ids.slice(i, i + 500), 'JUSTID'),
+        'XCLAIM JUSTID',
+      ).catch(() => undefined);
     }
   }
 
   async #deleteConsumerIfIdle(): Promise<void> {
     const { cmd, stream, group, consumer } = this.#init;
     try {
-      const pending = await cmd.xpending(stream, group, '-', '+', 1, consumer);
+      const pending = await this.#command(cmd.xpending(stream, group, '-', '+', 1, consumer), 'XPENDING');
       if (Array.isArray(pending) && pending.length === 0)
         await cmd.xgroup('DELCONSUMER', stream, group, consumer);
     } catch {
