@@ -1,9 +1,11 @@
 import { CanonicalHeaders, DataError, type Message, newMessageId } from '@polybus/core';
 import {
   checkOutgoingHeader,
+  expirationHeaderMs,
   headerTextFromBytes,
   headerTextFromString,
   isValidHeaderName,
+  priorityHeader,
 } from '@polybus/core/adapter-kit';
 
 /** Header carrying the envelope timestamp in milliseconds (the AMQP `timestamp` property has seconds). */
@@ -89,23 +91,11 @@ export function toAmqpProperties(message: Message): AmqpPublishProperties {
         props.contentEncoding = value;
         break;
       case CanonicalHeaders.expiration:
-        if (!/^\d+$/.test(value)) {
-          throw new DataError(
-            `message ${message.id}: header "expiration" must be milliseconds (digits), got "${value}"`,
-          );
-        }
-        props.expiration = value;
+        props.expiration = String(expirationHeaderMs(message, value));
         break;
-      case CanonicalHeaders.priority: {
-        const priority = Number(value);
-        if (!/^\d+$/.test(value) || priority > 255) {
-          throw new DataError(
-            `message ${message.id}: header "priority" must be an integer 0-255, got "${value}"`,
-          );
-        }
-        props.priority = priority;
+      case CanonicalHeaders.priority:
+        props.priority = priorityHeader(message, value);
         break;
-      }
       default:
         headers[name] = value;
         headerCount++;

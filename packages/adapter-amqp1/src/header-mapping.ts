@@ -1,9 +1,11 @@
 import { CanonicalHeaders, DataError, type Message, newMessageId } from '@polybus/core';
 import {
   checkOutgoingHeaders,
+  expirationHeaderMs,
   headerTextFromBytes,
   headerTextFromString,
   isValidHeaderName,
+  priorityHeader,
 } from '@polybus/core/adapter-kit';
 
 /** Header for the AMQP 1.0 `subject` property (no canonical name of its own). */
@@ -84,26 +86,13 @@ export function toAmqp1Fields(message: Message): Amqp1OutgoingFields {
       case SUBJECT_HEADER:
         fields.subject = value;
         break;
-      case CanonicalHeaders.expiration: {
-        const ttl = Number(value);
-        if (!/^\d+$/.test(value) || ttl > 0xffffffff) {
-          throw new DataError(
-            `message ${message.id}: header "expiration" must be milliseconds (digits), got "${value}"`,
-          );
-        }
-        fields.ttl = ttl;
+      case CanonicalHeaders.expiration:
+        // an AMQP 1.0 ttl is a uint
+        fields.ttl = expirationHeaderMs(message, value, 0xffffffff);
         break;
-      }
-      case CanonicalHeaders.priority: {
-        const priority = Number(value);
-        if (!/^\d+$/.test(value) || priority > 255) {
-          throw new DataError(
-            `message ${message.id}: header "priority" must be an integer 0-255, got "${value}"`,
-          );
-        }
-        fields.priority = priority;
+      case CanonicalHeaders.priority:
+        fields.priority = priorityHeader(message, value);
         break;
-      }
       default:
         app ??= {};
         app[name] = value;

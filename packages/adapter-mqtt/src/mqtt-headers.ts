@@ -1,6 +1,7 @@
 import { CanonicalHeaders, createMessage, DataError, type Message, newMessageId } from '@polybus/core';
 import {
   checkOutgoingHeaders,
+  expirationHeaderMs,
   headerTextFromBytes,
   headerTextFromString,
   isValidHeaderName,
@@ -49,12 +50,9 @@ export function toMqttProperties(message: Message): MqttPublishProperties {
         props.responseTopic = value;
         break;
       case CanonicalHeaders.expiration: {
-        const ms = Number(value);
-        if (!/^\d+$/.test(value) || ms <= 0) {
-          throw new DataError(
-            `header "expiration" must be a positive integer of milliseconds, got "${value}"`,
-          );
-        }
+        const ms = expirationHeaderMs(message, value);
+        // 0 would mean "expires at once" in polybus but "no expiry" to an MQTT broker: refused
+        if (ms === 0) throw new DataError(`message ${message.id}: header "expiration" must be at least 1 ms`);
         props.messageExpiryInterval = Math.min(0xffffffff, Math.ceil(ms / 1000));
         break;
       }

@@ -30,6 +30,7 @@ export type { ItemOutcome } from './isolate-message-faults.js';
 export { sendIsolatingMessageFaults } from './isolate-message-faults.js';
 export type { QueueEntry } from './keyed-queue.js';
 export { KeyedQueue } from './keyed-queue.js';
+export { expirationHeaderMs, priorityHeader } from './numeric-headers.js';
 export { once } from './once.js';
 export type { RecoveryProbeOptions } from './recovery-probe.js';
 export { RecoveryProbe } from './recovery-probe.js';
