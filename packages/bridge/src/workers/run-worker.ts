@@ -2,6 +2,7 @@ import { isPolybusError, redactText, schemeOf } from '@polybus/core';
 import { loadBridgeRegistry } from '../adapter-loader.js';
 import { type RunningBridge, startBridge } from '../bridge.js';
 import { ExitCode } from '../cli/cli-io.js';
+import type { BridgeConfig } from '../config/schema.js';
 import { createLogger } from '../logger.js';
 import { startTracing } from '../tracing/start-tracing.js';
 import { tracingSettings } from '../tracing/tracing-settings.js';
@@ -46,8 +47,7 @@ export async function runWorker(): Promise<number> {
   const tracing = startTracing(tracingSettings(config.tracing, process.env));
   let bridge: RunningBridge;
   try {
-    const schemes = Object.values(config.connections).map((c) => schemeOf(c.url));
-    const registry = await loadBridgeRegistry(schemes);
+    const registry = await loadBridgeRegistry(schemesOf(config));
     // Routes start on the supervisor's `go`: at startup it waits for every worker to be connected.
     const go = new Promise<void>((resolve) => {
       const onMessage = (message: SupervisorMessage): void => {
@@ -91,7 +91,10 @@ export async function runWorker(): Promise<number> {
           return bridge.metrics.registry.getMetricsAsJSON();
         });
       case 'apply':
-        return reply(message.id, () => bridge.applyConfig(message.config));
+        // A reload may add a connection of a scheme this worker did not load at start.
+        return reply(message.id, async () =>
+          bridge.applyConfig(message.config, await loadBridgeRegistry(schemesOf(message.config))),
+        );
       case 'pause':
         return reply(message.id, () => bridge.pauseRoute(message.route));
       case 'resume':
@@ -123,4 +126,9 @@ export async function runWorker(): Promise<number> {
     send({ type: 'started' });
     logger.info({ routes: config.routes.map((r) => r.name), pid: process.pid }, 'worker running');
   });
+}
+
+/** The URL schemes of the connections `config` names (the adapters it needs). */
+function schemesOf(config: BridgeConfig): string[] {
+  return Object.values(config.connections).map((c) => schemeOf(c.url));
 }
