@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { createMessage, type Delivery, type Transport } from '@polybus/core';
 import { requireBroker, uniqueName } from '@polybus/core/testing';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -14,6 +15,7 @@ import { TransportPool } from './helpers/transports.js';
  */
 const kafkaUp = await requireBroker('kafka', '127.0.0.1', 9092);
 const rabbitUp = await requireBroker('amqp', '127.0.0.1', 5672);
+const redisUp = await requireBroker('redis', '127.0.0.1', 6379);
 
 const KAFKA_URL = 'kafka://127.0.0.1:9092';
 const RABBIT_URL = 'amqp://guest:guest@127.0.0.1:5672';
@@ -235,6 +237,44 @@ ${rate ? `    rateLimit: { messages: ${rate} }\n` : ''}`);
     expect(await bridge.stop('SIGTERM', 60_000)).toBe(0);
     for (const pid of pids) expect(alive(pid)).toBe(false);
     await sink.close();
+  });
+});
+
+describe.runIf(rabbitUp && redisUp)('--workers 2: a reload', () => {
+  it("logs the new config's warnings in the supervisor, as a single bridge does", {
+    timeout: 120_000,
+  }, async () => {
+    const [src, group] = [uniqueName('wh-src'), uniqueName('wh-g')];
+    const head = `connections:
+  rabbit: ${RABBIT_URL}
+  redis: redis://127.0.0.1:6379
+http: { port: 0 }
+routes:
+  - name: r2r
+    from: { connection: rabbit, address: ${src}, group: ${group} }
+    to: [{ connection: rabbit, address: ${uniqueName('wh-dst')} }]
+`;
+    const file = writeConfig(head);
+    const bridge = await BridgeProcess.start(file, { args: WORKERS });
+    bridges.push(bridge);
+    expect(bridge.stderr).not.toContain('AT_MOST_ONCE_SINK');
+    // A second route, to a Redis channel: an at-most-once sink, which `polybus validate` warns about.
+    writeFileSync(
+      file,
+      `${head}  - name: r2ch
+    from: { connection: rabbit, address: ${uniqueName('wh-src2')}, group: ${group} }
+    to: [{ connection: redis, channel: ${uniqueName('wh-ch')} }]
+`,
+    );
+    bridge.child.kill('SIGHUP');
+    await bridge.until(
+      () => bridge.stderr.includes('config applied in every worker'),
+      60_000,
+      'the reload applied in both workers',
+    );
+    const warning = bridge.stderr.split('\n').find((line) => line.includes('"code":"AT_MOST_ONCE_SINK"'));
+    expect(warning).toContain('"path":"routes[1].to[0]"');
+    expect(await bridge.stop('SIGTERM', 60_000)).toBe(0);
   });
 });
 

@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
-import { isPolybusError, type Logger, redactText } from '@polybus/core';
+import { isPolybusError, redactText } from '@polybus/core';
 import { loadBridgeRegistry } from '../adapter-loader.js';
 import { type RunningBridge, startBridge } from '../bridge.js';
-import { readConfigWarnings } from '../config/endpoint-facts.js';
+import { logConfigWarnings } from '../config/endpoint-facts.js';
 import { type LoadedConfigFile, loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logger.js';
 import { handleReloads } from '../reload/config-reloader.js';
@@ -135,10 +135,4 @@ export async function runCommand(
     'bridge running',
   );
   return stopped;
-}
-
-/** Logs, at warn level with its code and path, every warning `polybus validate` prints for the config. */
-async function logConfigWarnings(loaded: LoadedConfigFile, logger: Logger): Promise<void> {
-  for (const warning of await readConfigWarnings(loaded.config, loaded.registry))
-    logger.warn({ config: loaded.file, code: warning.code, path: warning.path }, warning.text);
 }

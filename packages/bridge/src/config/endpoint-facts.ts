@@ -2,12 +2,14 @@ import {
   type AdapterRegistry,
   type Capabilities,
   capabilitiesOf,
+  type Logger,
   schemeOf,
   silentLogger,
   type Transport,
 } from '@polybus/core';
 import { type ConfigWarning, configWarnings, type EndpointFacts } from './config-warnings.js';
 import { type EndpointLike, endpointAddress } from './endpoint.js';
+import type { LoadedConfigFile } from './load-config.js';
 import type { BridgeConfig } from './schema.js';
 
 /**
@@ -72,4 +74,14 @@ export async function readConfigWarnings(
       [...transports.values()].map((t) => t?.close({ timeoutMs: 0 }).catch(() => undefined) ?? undefined),
     );
   }
+}
+
+/**
+ * Logs, at warn level with its code and path, every warning `polybus validate` prints for `loaded`
+ * (see {@link readConfigWarnings}). Used at start and after each reload, by a single bridge and by the
+ * supervisor of `--workers`. Never rejects.
+ */
+export async function logConfigWarnings(loaded: LoadedConfigFile, logger: Logger): Promise<void> {
+  for (const warning of await readConfigWarnings(loaded.config, loaded.registry))
+    logger.warn({ config: loaded.file, code: warning.code, path: warning.path }, warning.text);
 }

@@ -1,6 +1,7 @@
 import { type Logger, redactText } from '@polybus/core';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { ExitCode } from '../cli/cli-io.js';
+import { logConfigWarnings } from '../config/endpoint-facts.js';
 import type { BridgeConfig } from '../config/schema.js';
 import { adminTokenOf } from '../http/admin-routes.js';
 import { httpServerSettings } from '../http/http-settings.js';
@@ -226,6 +227,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     watch: options.watch === true,
     logger,
     apply: async (next) => {
+      await logConfigWarnings(next, logger);
       if (next.config.workers !== options.config.workers)
         logger.warn(
           { workers: count },
