@@ -75,6 +75,14 @@ describe('toAmqpProperties', () => {
 });
 
 describe('fromAmqpMessage', () => {
+  it('keeps headers named __proto__ and constructor as real keys both ways', () => {
+    const body = Buffer.from('b');
+    const sent = createMessage({ body, headers: JSON.parse('{"__proto__":"p","constructor":"c"}') });
+    const back = fromAmqpMessage({ exchange: '', routingKey: 'q' }, toAmqpProperties(sent), body);
+    expect(Object.getOwnPropertyDescriptor(back.headers, '__proto__')?.value).toBe('p');
+    expect(Object.getOwnPropertyDescriptor(back.headers, 'constructor')?.value).toBe('c');
+  });
+
   it('round-trips what toAmqpProperties wrote: id, key, ms timestamp, canonical and user headers', () => {
     const sent = createMessage({
       id: 'rt-1',

@@ -60,7 +60,7 @@ export interface AmqpReceivedFields {
  * a non-negative integer, or a header the header policy refuses (CR, LF, NUL, control characters).
  */
 export function toAmqpProperties(message: Message): AmqpPublishProperties {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = Object.create(null);
   let headerCount = 0;
   const seconds = Math.floor(message.timestamp / 1000);
   const props: AmqpPublishProperties = {
@@ -162,7 +162,8 @@ export function fromAmqpMessage(
   now: number = Date.now(),
   newId: () => string = newMessageId,
 ): Message {
-  const headers: Record<string, string> = {};
+  // Null prototype: a header named __proto__ stays a real key (issue 14).
+  const headers: Record<string, string> = Object.create(null);
   let key: string | undefined;
   let timestampMs: number | undefined;
   const table = properties.headers;

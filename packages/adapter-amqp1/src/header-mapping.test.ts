@@ -71,6 +71,15 @@ describe('toAmqp1Fields', () => {
 });
 
 describe('fromAmqp1Fields', () => {
+  it('keeps headers named __proto__ and constructor as real keys both ways', () => {
+    const fields = toAmqp1Fields(
+      createMessage({ body: 'b', headers: JSON.parse('{"__proto__":"p","constructor":"c"}') }),
+    );
+    const back = fromAmqp1Fields(fields, Buffer.from('b'));
+    expect(Object.getOwnPropertyDescriptor(back.headers, '__proto__')?.value).toBe('p');
+    expect(Object.getOwnPropertyDescriptor(back.headers, 'constructor')?.value).toBe('c');
+  });
+
   it('is the reverse of toAmqp1Fields, plus the canonical message-id and timestamp headers', () => {
     const m = createMessage({
       id: 'id-2',

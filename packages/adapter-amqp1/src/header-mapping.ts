@@ -94,7 +94,7 @@ export function toAmqp1Fields(message: Message): Amqp1OutgoingFields {
         fields.priority = priorityHeader(message, value);
         break;
       default:
-        app ??= {};
+        app ??= Object.create(null) as Record<string, string>;
         app[name] = value;
     }
   }
@@ -161,7 +161,8 @@ export function fromAmqp1Fields(
   now: number = Date.now(),
   newId: () => string = newMessageId,
 ): Message {
-  const headers: Record<string, string> = {};
+  // Null prototype: a header named __proto__ stays a real key (issue 14).
+  const headers: Record<string, string> = Object.create(null);
   const app = fields.application_properties;
   if (app !== undefined && app !== null) {
     for (const name in app) {

@@ -3,6 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { fromMqttPacket, MqttPropertyNames, toMqttProperties } from './mqtt-headers.js';
 
 describe('MQTT 5 header mapping', () => {
+  it('keeps headers named __proto__ and constructor as real keys both ways', () => {
+    const props = toMqttProperties(
+      createMessage({ body: 'b', headers: JSON.parse('{"__proto__":"p","constructor":"c"}') }),
+    );
+    const back = fromMqttPacket(Buffer.from('b'), props, { now: 1 });
+    expect(Object.getOwnPropertyDescriptor(back.headers, '__proto__')?.value).toBe('p');
+    expect(Object.getOwnPropertyDescriptor(back.headers, 'constructor')?.value).toBe('c');
+  });
+
   const message = createMessage({
     id: 'id-1',
     body: 'x',

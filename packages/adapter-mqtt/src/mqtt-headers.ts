@@ -33,7 +33,8 @@ const RESERVED = new Set<string>(Object.values(MqttPropertyNames));
  */
 export function toMqttProperties(message: Message): MqttPublishProperties {
   checkOutgoingHeaders('mqtt', message.headers);
-  const user: Record<string, string> = { [MqttPropertyNames.messageId]: message.id };
+  const user: Record<string, string> = Object.create(null);
+  user[MqttPropertyNames.messageId] = message.id;
   if (message.key !== undefined) user[MqttPropertyNames.key] = message.key;
   user[MqttPropertyNames.timestamp] = String(Math.trunc(message.timestamp));
   const props: MqttPublishProperties = {};
@@ -87,7 +88,8 @@ export function fromMqttPacket(
   properties: MqttPublishProperties | undefined,
   context: IncomingContext,
 ): Message {
-  const headers: Record<string, string> = {};
+  // Null prototype: a header named __proto__ stays a real key (issue 14).
+  const headers: Record<string, string> = Object.create(null);
   let id: string | undefined;
   let key: string | undefined;
   let timestamp = context.now;

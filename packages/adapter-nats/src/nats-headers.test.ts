@@ -81,6 +81,13 @@ describe('toNatsHeaders', () => {
 });
 
 describe('fromNatsHeaders', () => {
+  it('keeps headers named __proto__ and constructor as real keys both ways', () => {
+    const m = createMessage({ body: 'x', headers: JSON.parse('{"__proto__":"p","constructor":"c"}') });
+    const back = fromNatsHeaders(asEntries(toNatsHeaders(m, { core: false }).headers), fallback);
+    expect(Object.getOwnPropertyDescriptor(back.headers, '__proto__')?.value).toBe('p');
+    expect(Object.getOwnPropertyDescriptor(back.headers, 'constructor')?.value).toBe('c');
+  });
+
   const fallback = { id: () => 'fallback-id', timestamp: 42 };
 
   it('applies the header policy to what arrives: NUL/CR/LF values as base64:, bad names dropped', () => {

@@ -103,7 +103,8 @@ export function fromNatsHeaders(
   entries: Iterable<readonly [string, readonly string[]]>,
   fallback: IncomingFallback,
 ): NatsIncoming {
-  const headers: Record<string, string> = {};
+  // Null prototype: a header named __proto__ stays a real key (issue 14).
+  const headers: Record<string, string> = Object.create(null);
   let id: string | undefined;
   let key: string | undefined;
   let timestamp: number | undefined;

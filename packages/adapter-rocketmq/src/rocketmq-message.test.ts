@@ -14,6 +14,17 @@ function roundTrip(options: ReturnType<typeof toRocketmqMessage>, messageId = 'R
 }
 
 describe('toRocketmqMessage / fromMessageView', () => {
+  it('keeps headers named __proto__ and constructor as real keys both ways', () => {
+    const sent = toRocketmqMessage(
+      't',
+      undefined,
+      createMessage({ body: 'b', headers: JSON.parse('{"__proto__":"p","constructor":"c"}') }),
+    );
+    const got = fromMessageView(roundTrip(sent));
+    expect(Object.getOwnPropertyDescriptor(got.headers, '__proto__')?.value).toBe('p');
+    expect(Object.getOwnPropertyDescriptor(got.headers, 'constructor')?.value).toBe('c');
+  });
+
   it('keeps id, key, headers, timestamp and body bytes', () => {
     const m = createMessage({ body: 'grüße', key: 'k 1', headers: { 'x-a': 'ünï ✓', b: '' }, timestamp: 42 });
     const sent = toRocketmqMessage('t', 'paid', m);

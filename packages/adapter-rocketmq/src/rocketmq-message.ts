@@ -79,7 +79,8 @@ export type ReceivedView = Pick<MessageView, 'messageId' | 'body' | 'keys' | 'pr
  * (see the delivery's source). Pure.
  */
 export function fromMessageView(view: ReceivedView): Message {
-  const headers: Record<string, string> = {};
+  // Null prototype: a header named __proto__ stays a real key (issue 14).
+  const headers: Record<string, string> = Object.create(null);
   let id: string | undefined;
   let timestamp: number | undefined;
   let empty = false;
