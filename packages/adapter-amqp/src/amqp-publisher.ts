@@ -1,3 +1,6 @@
+// Over 300 lines (barely): one publisher with its per-message preparation (header mapping, size check)
+// and its confirm-channel lifecycle (open, exchange check, reset, close), which share the channel state;
+// confirm batching and ordered writes already live in their own modules.
 import {
   AddressError,
   bodyBuffer,

@@ -1,3 +1,6 @@
+// Over 300 lines (barely): one Transport class (connect with its reachability probe, publish, subscribe,
+// health, close) around one producer and its health state; errors, addresses, options, the credential
+// probe and the subscription live in their own modules.
 import { randomUUID } from 'node:crypto';
 import { connect as tcpConnect } from 'node:net';
 import {

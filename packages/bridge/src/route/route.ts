@@ -1,3 +1,6 @@
+// Over 300 lines: createRoute wires the route's parts (pipeline, sink publisher, failure policy, metrics,
+// lag, ledger, dedupe, rate limit) and keeps its one lifecycle (subscribe, resubscribe, pause, stop) in a
+// single closure over shared state; each job itself lives in its own module beside this one.
 import {
   ConfigError,
   capabilitiesOf,
